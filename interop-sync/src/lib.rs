@@ -1,0 +1,9 @@
+//! The Interop engine: reads a dbt project (from a folder or a git commit) into typed resources
+//! that know dbt's `unique_id`s and where they were written.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod model;
+pub mod read;
+pub mod safety;
+pub mod synth;

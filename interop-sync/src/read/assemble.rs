@@ -1,0 +1,612 @@
+//! Puts a project together from its parsed files: file-based resources, the properties that
+//! patch them, versions, generic tests, the model-embedded semantic layer, hooks, and the links
+//! from descriptions to docs blocks. Enabled-ness follows dbt's precedence: SQL `config()` over
+//! properties `config:` over `dbt_project.yml`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::error::{ReadError, ReadErrorKind};
+use super::files;
+use super::jinja;
+use super::properties::{PendingTarget, PendingTest, PropertiesFile, enabled_in};
+use super::yaml::Node;
+use super::{FileRole, Parsed, yaml_error};
+use crate::model::test_name::{self, GenericTestCall, TestTarget};
+use crate::model::{DbtProject, Location, Reference, Resource, ResourceId, ResourceKind};
+
+pub(crate) struct Input<'a> {
+    pub path: &'a str,
+    pub role: FileRole,
+    pub parsed: &'a Parsed,
+}
+
+/// The `dbt_project.yml` block that configures each kind.
+fn config_block(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Model => "models",
+        ResourceKind::Seed => "seeds",
+        ResourceKind::Snapshot => "snapshots",
+        ResourceKind::Analysis => "analyses",
+        ResourceKind::GenericTest | ResourceKind::SingularTest => "data_tests",
+        ResourceKind::UnitTest => "unit_tests",
+        ResourceKind::Source => "sources",
+        ResourceKind::Exposure => "exposures",
+        ResourceKind::Metric => "metrics",
+        ResourceKind::SemanticModel => "semantic-models",
+        ResourceKind::SavedQuery => "saved-queries",
+        ResourceKind::Function => "functions",
+        ResourceKind::Group | ResourceKind::Doc | ResourceKind::Macro | ResourceKind::Operation => "",
+    }
+}
+
+struct Assembler<'a> {
+    project: &'a DbtProject,
+    package: &'a str,
+    resources: Vec<Resource>,
+    /// fqn of each resource, by index, for `dbt_project.yml` config lookups.
+    fqns: Vec<Vec<String>>,
+    errors: Vec<ReadError>,
+}
+
+pub(crate) fn assemble<'a>(project: &'a DbtProject, inputs: &'a [Input<'a>]) -> (Vec<Resource>, Vec<ReadError>) {
+    let mut a = Assembler { project, package: &project.name, resources: Vec::new(), fqns: Vec::new(), errors: Vec::new() };
+    let mut declared = Vec::new();
+    for input in inputs {
+        a.file_resources(input, &mut declared);
+    }
+    // Properties files, in path order.
+    let mut patches = Vec::new();
+    let mut tests = Vec::new();
+    for (input, root) in declared {
+        let mut file = PropertiesFile {
+            package: a.package,
+            file: input.path,
+            fqn_dirs: files::fqn_dirs(input.path, &project.paths),
+            out: Default::default(),
+        };
+        file.read(root);
+        for r in file.out.resources {
+            let mut fqn = file.fqn_dirs.clone();
+            fqn.insert(0, a.package.to_string());
+            if let Some(rest) = r.unique_id.as_str().strip_prefix("source.") {
+                fqn.extend(rest.split('.').skip(1).map(str::to_string));
+            } else {
+                fqn.push(r.name.clone());
+            }
+            a.push(r, fqn);
+        }
+        patches.extend(file.out.patches.into_iter().map(|p| (input.path, p)));
+        tests.extend(file.out.tests);
+        a.errors.extend(file.out.errors);
+    }
+    for (path, patch) in patches {
+        a.apply_patch(path, patch, &mut tests);
+    }
+    a.apply_project_enabled();
+    a.generic_tests(tests);
+    a.hooks();
+    a.doc_links();
+    a.duplicates();
+    (a.resources, a.errors)
+}
+
+impl<'a> Assembler<'a> {
+    fn push(&mut self, r: Resource, fqn: Vec<String>) -> usize {
+        self.resources.push(r);
+        self.fqns.push(fqn);
+        self.resources.len() - 1
+    }
+
+    fn file_fqn(&self, path: &str, name: &str) -> Vec<String> {
+        let mut fqn = vec![self.package.to_string()];
+        fqn.extend(files::fqn_dirs(path, &self.project.paths));
+        fqn.push(name.to_string());
+        fqn
+    }
+
+    fn file_resources(&mut self, input: &'a Input<'a>, declared: &mut Vec<(&'a Input<'a>, &'a Node)>) {
+        let pkg = self.package;
+        match input.parsed {
+            Parsed::Unreadable(e) => self.errors.push(e.clone()),
+            Parsed::Yaml(Err(e)) => self.errors.push(yaml_error(input.path, e.clone())),
+            Parsed::Yaml(Ok(Some(root))) if input.role == FileRole::Properties => {
+                declared.push((input, root));
+            }
+            Parsed::Yaml(_) => {}
+            Parsed::Csv => {
+                let name = files::stem(input.path);
+                let r = Resource::new(
+                    ResourceKind::Seed,
+                    pkg,
+                    name,
+                    format!("seed.{pkg}.{name}"),
+                    Location::whole_file(input.path, 0),
+                );
+                let fqn = self.file_fqn(input.path, name);
+                self.push(r, fqn);
+            }
+            Parsed::Sql { facts, text } => {
+                let kind = match input.role {
+                    FileRole::Model | FileRole::PythonModel => ResourceKind::Model,
+                    FileRole::Analysis => ResourceKind::Analysis,
+                    FileRole::SingularTest => ResourceKind::SingularTest,
+                    _ => ResourceKind::Function,
+                };
+                let mut r = files::sql_resource(kind, pkg, input.path, facts, text.len());
+                if let Some(enabled) = facts.config.get("enabled").and_then(|v| v.as_bool()) {
+                    r.enabled = enabled;
+                }
+                let fqn = self.file_fqn(input.path, &r.name);
+                self.push(r, fqn);
+            }
+            Parsed::Blocks(Err(e), _) => self.errors.push(ReadError {
+                kind: ReadErrorKind::Jinja,
+                file: input.path.to_string(),
+                line: e.line,
+                column: e.column,
+                yaml_path: String::new(),
+                message: e.message.clone(),
+            }),
+            Parsed::Blocks(Ok(blocks), text) => {
+                for r in files::block_resources(pkg, input.path, text, blocks) {
+                    let keep = match input.role {
+                        FileRole::Docs => r.kind == ResourceKind::Doc,
+                        FileRole::Snapshot => r.kind != ResourceKind::Doc,
+                        _ => r.kind == ResourceKind::Macro,
+                    };
+                    if keep {
+                        let mut r = r;
+                        if r.kind == ResourceKind::Snapshot
+                            && let Some(false) = snapshot_enabled(text, &r)
+                        {
+                            r.enabled = false;
+                        }
+                        let fqn = self.file_fqn(input.path, &r.name);
+                        self.push(r, fqn);
+                    }
+                }
+            }
+        }
+    }
+
+    fn find_file_resource(&self, kind: ResourceKind, name: &str) -> Option<usize> {
+        self.resources.iter().position(|r| {
+            r.kind == kind && r.name == name && r.version.is_none() && r.properties_location.is_none()
+        })
+    }
+
+    fn apply_patch(&mut self, path: &'a str, patch: super::properties::Patch<'a>, tests: &mut Vec<PendingTest<'a>>) {
+        let kind = patch.kind;
+        if kind == ResourceKind::Model
+            && let Some(versions) = patch.node.get("versions").and_then(Node::as_seq)
+        {
+            self.versioned_model(path, &patch, versions, tests);
+            return;
+        }
+        let Some(index) = self.find_file_resource(kind, &patch.name) else {
+            if kind != ResourceKind::Macro {
+                self.errors.push(ReadError {
+                    kind: ReadErrorKind::Reference,
+                    file: patch.location.file.clone(),
+                    line: patch.location.line,
+                    column: patch.location.column,
+                    yaml_path: patch.location.yaml_path.clone(),
+                    message: format!("no {} named '{}' for these properties", kind.label(), patch.name),
+                });
+            }
+            return;
+        };
+        let mut scratch = PropertiesFile { package: self.package, file: path, fqn_dirs: Vec::new(), out: Default::default() };
+        let columns = scratch.columns(patch.node, &patch.location.yaml_path);
+        self.errors.extend(scratch.out.errors);
+        let r = &mut self.resources[index];
+        r.properties_location = Some(patch.location.clone());
+        r.properties = patch.node.to_json();
+        r.description = patch.node.get("description").and_then(Node::as_text);
+        r.columns = columns;
+        if let Some(enabled) = enabled_in(patch.node)
+            && !r.sql_config.contains_key("enabled")
+        {
+            r.enabled = enabled;
+        }
+        if kind == ResourceKind::Model {
+            self.embedded_semantics(index, patch.node, &patch.location);
+        }
+    }
+
+    fn versioned_model(
+        &mut self,
+        path: &'a str,
+        patch: &super::properties::Patch<'a>,
+        versions: &'a [Node],
+        tests: &mut Vec<PendingTest<'a>>,
+    ) {
+        let base = patch.node;
+        let base_path = &patch.location.yaml_path;
+        let fqn_dirs = files::fqn_dirs(path, &self.project.paths);
+        let base_columns = base.get("columns").and_then(Node::as_seq).unwrap_or_default();
+        for (i, version) in versions.iter().enumerate() {
+            let vpath = format!("{base_path}.versions[{i}]");
+            let Some(v) = version.get("v").and_then(Node::as_text) else {
+                self.errors.push(ReadError {
+                    kind: ReadErrorKind::Missing,
+                    file: path.to_string(),
+                    line: version.line,
+                    column: version.column,
+                    yaml_path: vpath,
+                    message: "version has no 'v'".into(),
+                });
+                continue;
+            };
+            let file_stem = version
+                .get("defined_in")
+                .and_then(Node::as_text)
+                .unwrap_or_else(|| format!("{}_v{v}", patch.name));
+            let Some(index) = self.find_file_resource(ResourceKind::Model, &file_stem) else {
+                self.errors.push(ReadError {
+                    kind: ReadErrorKind::Reference,
+                    file: path.to_string(),
+                    line: version.line,
+                    column: version.column,
+                    yaml_path: vpath,
+                    message: format!("no model file '{file_stem}' for version {v} of '{}'", patch.name),
+                });
+                continue;
+            };
+            let location = Location {
+                file: path.to_string(),
+                line: version.line,
+                column: version.column,
+                span: version.start..version.end,
+                yaml_path: vpath.clone(),
+            };
+            // The version's columns: the model's columns that its include/exclude admits, then
+            // its own (dbt appends both, as here).
+            let (include, exclude) = include_exclude(version);
+            let mut col_nodes: Vec<(&'a Node, String)> = Vec::new();
+            for (j, c) in base_columns.iter().enumerate() {
+                let name = c.get("name").and_then(Node::as_text).unwrap_or_default();
+                let included = include.as_ref().is_none_or(|l| l.contains(&name)) && !exclude.contains(&name);
+                if included {
+                    col_nodes.push((c, format!("{base_path}.columns[{j}]")));
+                }
+            }
+            for (j, c) in version.get("columns").and_then(Node::as_seq).unwrap_or_default().iter().enumerate() {
+                if c.get("include").is_none() && c.get("exclude").is_none() {
+                    col_nodes.push((c, format!("{vpath}.columns[{j}]")));
+                }
+            }
+            let mut scratch = PropertiesFile { package: self.package, file: path, fqn_dirs: fqn_dirs.clone(), out: Default::default() };
+            let mut columns = Vec::new();
+            let target = PendingTarget::Node { kind: ResourceKind::Model, name: patch.name.clone(), version: Some(v.clone()) };
+            for (c, cpath) in &col_nodes {
+                if let Some(name) = c.get("name").and_then(Node::as_text) {
+                    columns.push(crate::model::Column {
+                        name: name.clone(),
+                        description: c.get("description").and_then(Node::as_text),
+                        data_type: c.get("data_type").and_then(Node::as_text),
+                        location: scratch.location(c, cpath),
+                    });
+                    let before = scratch.out.tests.len();
+                    scratch.node_tests(c, cpath, &target);
+                    for t in &mut scratch.out.tests[before..] {
+                        t.column = Some(name.clone());
+                    }
+                }
+            }
+            let (test_holder, test_path) = if version.get("data_tests").is_some() || version.get("tests").is_some() {
+                (version, vpath.clone())
+            } else {
+                (base, base_path.clone())
+            };
+            scratch.node_tests(test_holder, &test_path, &target);
+            tests.extend(scratch.out.tests);
+            self.errors.extend(scratch.out.errors);
+
+            let mut props = base.to_json();
+            if let (Some(obj), serde_json::Value::Object(vobj)) = (props.as_object_mut(), version.to_json()) {
+                obj.remove("versions");
+                for (k, val) in vobj {
+                    obj.insert(k, val);
+                }
+            }
+            let enabled = enabled_in(version).or(enabled_in(base));
+            let r = &mut self.resources[index];
+            r.unique_id = ResourceId(format!("model.{}.{}.v{v}", self.package, patch.name));
+            r.name = patch.name.clone();
+            r.version = Some(v.clone());
+            r.properties_location = Some(location.clone());
+            r.properties = props;
+            r.description = version
+                .get("description")
+                .or_else(|| base.get("description"))
+                .and_then(Node::as_text);
+            r.columns = columns;
+            if let Some(enabled) = enabled
+                && !r.sql_config.contains_key("enabled")
+            {
+                r.enabled = enabled;
+            }
+            let fqn = &mut self.fqns[index];
+            if let Some(last) = fqn.last_mut() {
+                *last = patch.name.clone();
+            }
+            fqn.push(format!("v{v}"));
+            self.embedded_semantics(index, base, &patch.location);
+        }
+    }
+
+    /// dbt 1.12's model-embedded semantic layer: `semantic_model:` and `metrics:` on a model.
+    fn embedded_semantics(&mut self, index: usize, entry: &Node, location: &Location) {
+        let model_id = self.resources[index].unique_id.clone();
+        let model_name = self.resources[index].name.clone();
+        let model_enabled = self.resources[index].enabled;
+        let fqn_prefix: Vec<String> = {
+            let f = &self.fqns[index];
+            f[..f.len().saturating_sub(1)].to_vec()
+        };
+        let Some(sm) = entry.get("semantic_model") else { return };
+        let (on, name) = match sm.to_json() {
+            serde_json::Value::Bool(b) => (b, model_name.clone()),
+            serde_json::Value::Object(o) => (
+                o.get("enabled").and_then(|v| v.as_bool()).unwrap_or(true),
+                o.get("name").and_then(|v| v.as_str()).unwrap_or(&model_name).to_string(),
+            ),
+            _ => (false, model_name.clone()),
+        };
+        if !on {
+            return;
+        }
+        let sm_path = format!("{}.semantic_model", location.yaml_path);
+        let mut r = Resource::new(
+            ResourceKind::SemanticModel,
+            self.package,
+            &name,
+            format!("semantic_model.{}.{name}", self.package),
+            Location { yaml_path: sm_path, line: sm.line, column: sm.column, span: sm.start..sm.end, file: location.file.clone() },
+        );
+        r.parent = Some(model_id.clone());
+        r.properties = sm.to_json();
+        r.enabled = model_enabled;
+        r.references.push(Reference::Ref { package: None, name: model_name.clone(), version: None });
+        let mut fqn = fqn_prefix.clone();
+        fqn.push(name.clone());
+        self.push(r, fqn);
+        for (i, metric) in entry.get("metrics").and_then(Node::as_seq).unwrap_or_default().iter().enumerate() {
+            let Some(mname) = metric.get("name").and_then(Node::as_text) else { continue };
+            let mpath = format!("{}.metrics[{i}]", location.yaml_path);
+            let mut m = Resource::new(
+                ResourceKind::Metric,
+                self.package,
+                &mname,
+                format!("metric.{}.{mname}", self.package),
+                Location { yaml_path: mpath, line: metric.line, column: metric.column, span: metric.start..metric.end, file: location.file.clone() },
+            );
+            m.parent = Some(ResourceId(format!("semantic_model.{}.{name}", self.package)));
+            m.properties = metric.to_json();
+            m.description = metric.get("description").and_then(Node::as_text);
+            m.enabled = model_enabled && enabled_in(metric).unwrap_or(true);
+            let mut fqn = fqn_prefix.clone();
+            fqn.push(mname.clone());
+            self.push(m, fqn);
+        }
+    }
+
+    /// `+enabled` from `dbt_project.yml`, where neither the SQL nor the properties set it.
+    fn apply_project_enabled(&mut self) {
+        for (r, fqn) in self.resources.iter_mut().zip(&self.fqns) {
+            let block = config_block(r.kind);
+            if block.is_empty() || r.sql_config.contains_key("enabled") {
+                continue;
+            }
+            let set_in_yaml = r
+                .properties
+                .get("config")
+                .and_then(|c| c.get("enabled"))
+                .or_else(|| r.properties.get("enabled"))
+                .is_some();
+            if set_in_yaml {
+                continue;
+            }
+            if let Some(enabled) = self.project.config_for(block, fqn).get("enabled").and_then(|v| v.as_bool()) {
+                r.enabled = enabled;
+            }
+        }
+    }
+
+    fn generic_tests(&mut self, tests: Vec<PendingTest<'a>>) {
+        // Targets by (kind, name, version) and by source, to find ids and enabled-ness.
+        let mut nodes: HashMap<(ResourceKind, String, Option<String>), (ResourceId, bool)> = HashMap::new();
+        let mut latest: HashMap<String, Option<String>> = HashMap::new();
+        for r in &self.resources {
+            match r.kind {
+                ResourceKind::Model | ResourceKind::Seed | ResourceKind::Snapshot => {
+                    let key = (r.kind, r.name.clone(), r.version.clone());
+                    let entry = nodes.entry(key).or_insert((r.unique_id.clone(), r.enabled));
+                    if r.enabled {
+                        *entry = (r.unique_id.clone(), true);
+                    }
+                    if r.version.is_some() {
+                        latest.insert(r.name.clone(), r.properties.get("latest_version").map(json_text));
+                    }
+                }
+                ResourceKind::Source => {
+                    let key = (r.kind, r.unique_id.as_str().to_string(), None);
+                    nodes.insert(key, (r.unique_id.clone(), r.enabled));
+                }
+                _ => {}
+            }
+        }
+        for test in tests {
+            let json = test.entry.to_json();
+            let parsed = match test_name::parse_test_entry(&json) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.errors.push(ReadError {
+                        kind: ReadErrorKind::WrongType,
+                        file: test.location.file.clone(),
+                        line: test.location.line,
+                        column: test.location.column,
+                        yaml_path: test.location.yaml_path.clone(),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let (target, parent) = match &test.target {
+                PendingTarget::Node { kind, name, version } => {
+                    let parent = nodes.get(&(*kind, name.clone(), version.clone())).cloned();
+                    (TestTarget::Node { name, version: version.as_deref() }, parent)
+                }
+                PendingTarget::Source { source, table } => {
+                    let id = format!("source.{}.{source}.{table}", self.package);
+                    let parent = nodes.get(&(ResourceKind::Source, id, None)).cloned();
+                    (TestTarget::Source { source, table }, parent)
+                }
+            };
+            let Some((parent_id, parent_enabled)) = parent else { continue };
+            let column = parsed.column_name.clone().or(test.column.clone());
+            let call = GenericTestCall {
+                package: self.package,
+                namespace: parsed.namespace.as_deref(),
+                test_name: &parsed.test_name,
+                target,
+                column_name: column.as_deref(),
+                kwargs: &parsed.kwargs,
+                explicit_name: parsed.explicit_name.as_deref(),
+            };
+            let identity = test_name::generic_test_identity(&call);
+            let mut r = Resource::new(ResourceKind::GenericTest, self.package, &identity.name, identity.unique_id, test.location.clone());
+            r.properties = json;
+            r.description = parsed.description.clone();
+            r.parent = Some(parent_id);
+            let own = parsed.config.get("enabled").and_then(|v| v.as_bool());
+            let mut fqn = vec![self.package.to_string()];
+            fqn.extend(test.fqn_dirs.iter().cloned());
+            fqn.push(identity.name.clone());
+            let project = self.project.config_for("data_tests", &fqn).get("enabled").and_then(|v| v.as_bool());
+            r.enabled = parent_enabled && own.or(project).unwrap_or(true);
+            let _ = &latest;
+            self.push(r, fqn);
+        }
+    }
+
+    fn hooks(&mut self) {
+        let pkg = self.package.to_string();
+        for (which, hooks) in [("on-run-start", &self.project.on_run_start), ("on-run-end", &self.project.on_run_end)] {
+            for (i, _) in hooks.iter().enumerate() {
+                let name = format!("{pkg}-{which}-{i}");
+                let r = Resource::new(
+                    ResourceKind::Operation,
+                    &pkg,
+                    &name,
+                    format!("operation.{pkg}.{name}"),
+                    Location { yaml_path: format!("{which}[{i}]"), ..self.project.location.clone() },
+                );
+                self.resources.push(r);
+                self.fqns.push(vec![pkg.clone(), "hooks".into(), name]);
+            }
+        }
+    }
+
+    /// `doc()` calls in descriptions become references; a missing docs block is an error, as
+    /// it is for dbt.
+    fn doc_links(&mut self) {
+        let docs: HashSet<String> = self
+            .resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Doc)
+            .map(|r| r.name.clone())
+            .collect();
+        let mut missing = Vec::new();
+        for r in &mut self.resources {
+            if r.kind == ResourceKind::Doc {
+                continue;
+            }
+            let mut texts: Vec<(&str, &Location)> = Vec::new();
+            let own_loc = r.properties_location.as_ref().unwrap_or(&r.location);
+            if let Some(d) = &r.description {
+                texts.push((d, own_loc));
+            }
+            for c in &r.columns {
+                if let Some(d) = &c.description {
+                    texts.push((d, &c.location));
+                }
+            }
+            let mut found = Vec::new();
+            for (text, loc) in texts {
+                for call in jinja::doc_refs(text) {
+                    let ours = call.package.as_deref().is_none_or(|p| p == self.package);
+                    if ours && !docs.contains(&call.name) && r.enabled {
+                        missing.push(ReadError {
+                            kind: ReadErrorKind::Reference,
+                            file: loc.file.clone(),
+                            line: loc.line,
+                            column: loc.column,
+                            yaml_path: loc.yaml_path.clone(),
+                            message: format!("doc('{}') names no docs block", call.name),
+                        });
+                    }
+                    found.push(Reference::Doc { package: call.package, name: call.name });
+                }
+            }
+            for f in found {
+                if !r.references.contains(&f) {
+                    r.references.push(f);
+                }
+            }
+        }
+        self.errors.extend(missing);
+    }
+
+    fn duplicates(&mut self) {
+        let mut seen: BTreeMap<&str, &Location> = BTreeMap::new();
+        let mut dups = Vec::new();
+        for r in self.resources.iter().filter(|r| r.enabled) {
+            if let Some(first) = seen.insert(r.unique_id.as_str(), &r.location) {
+                let loc = r.properties_location.as_ref().unwrap_or(&r.location);
+                dups.push(ReadError {
+                    kind: ReadErrorKind::Duplicate,
+                    file: loc.file.clone(),
+                    line: loc.line,
+                    column: loc.column,
+                    yaml_path: loc.yaml_path.clone(),
+                    message: format!("{} is also declared in {}:{}", r.unique_id, first.file, first.line),
+                });
+            }
+        }
+        self.errors.extend(dups);
+    }
+}
+
+fn include_exclude(version: &Node) -> (Option<Vec<String>>, Vec<String>) {
+    for c in version.get("columns").and_then(Node::as_seq).unwrap_or_default() {
+        if c.get("include").is_some() || c.get("exclude").is_some() {
+            let include = match c.get("include").map(Node::to_json) {
+                Some(serde_json::Value::Array(items)) => {
+                    Some(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                }
+                _ => None,
+            };
+            let exclude = c
+                .get("exclude")
+                .and_then(Node::as_seq)
+                .map(|items| items.iter().filter_map(Node::as_text).collect())
+                .unwrap_or_default();
+            return (include, exclude);
+        }
+    }
+    (None, Vec::new())
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `enabled=false` in a snapshot block's `config()`.
+fn snapshot_enabled(_text: &str, r: &Resource) -> Option<bool> {
+    r.sql_config.get("enabled").and_then(|v| v.as_bool())
+}

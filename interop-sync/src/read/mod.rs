@@ -1,0 +1,329 @@
+//! Reading a dbt project into resources: list the files of a [`ProjectSource`], parse each one
+//! once per blob id (in parallel), then assemble dbt's resources from them.
+//!
+//! ```no_run
+//! use interop_sync::read::{FolderSource, Reader};
+//! let reader = Reader::default();
+//! let project = reader.read(&FolderSource::new("my_dbt_project")).unwrap();
+//! for resource in &project.resources {
+//!     println!("{} {}:{}", resource.unique_id, resource.location.file, resource.location.line);
+//! }
+//! for error in &project.errors {
+//!     eprintln!("{error}");
+//! }
+//! ```
+
+mod assemble;
+mod error;
+mod files;
+pub mod jinja;
+mod project_file;
+mod properties;
+mod source;
+pub mod yaml;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use git2::{ObjectType, Oid};
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use error::{ReadError, ReadErrorKind};
+pub use source::{FolderSource, GitTreeSource, ProjectSource, SourceError, SourceFile};
+
+use crate::model::{DbtProject, Resource, ResourceId};
+use crate::safety::Limits;
+
+/// What a file is to dbt, decided by its folder (from `dbt_project.yml`) and its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileRole {
+    /// `dbt_project.yml`.
+    Project,
+    /// A properties YAML file.
+    Properties,
+    /// A SQL model.
+    Model,
+    /// A Python model.
+    PythonModel,
+    /// A CSV seed.
+    Seed,
+    /// An analysis.
+    Analysis,
+    /// A singular data test.
+    SingularTest,
+    /// A file of `{% test %}` definitions under `<test-path>/generic/`.
+    GenericTestDefinition,
+    /// A macro file.
+    Macro,
+    /// A snapshot file of `{% snapshot %}` blocks.
+    Snapshot,
+    /// A markdown file of `{% docs %}` blocks.
+    Docs,
+    /// A user-defined function's SQL.
+    Function,
+}
+
+/// One file that was read and what it was to dbt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProjectFile {
+    /// Path relative to the project root.
+    pub path: String,
+    /// Git blob id (hex), the same for a folder and a commit with the same bytes.
+    pub blob: String,
+    /// What the file is.
+    pub role: FileRole,
+}
+
+/// A project as read: its `dbt_project.yml`, every resource, and every problem found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// What `dbt_project.yml` says.
+    pub dbt_project: DbtProject,
+    /// Every resource, sorted by unique id (disabled ones included, with `enabled: false`).
+    pub resources: Vec<Resource>,
+    /// Problems found; the files they name were read as far as possible.
+    pub errors: Vec<ReadError>,
+    /// Every file dbt would read, with its role.
+    pub files: Vec<ProjectFile>,
+}
+
+impl Project {
+    /// The enabled resource with this unique id.
+    pub fn get(&self, unique_id: &str) -> Option<&Resource> {
+        let start = self.resources.partition_point(|r| r.unique_id.as_str() < unique_id);
+        self.resources[start..]
+            .iter()
+            .take_while(|r| r.unique_id.as_str() == unique_id)
+            .find(|r| r.enabled)
+            .or_else(|| self.resources.get(start).filter(|r| r.unique_id.as_str() == unique_id))
+    }
+
+    /// Files that had at least one error.
+    pub fn failed_files(&self) -> Vec<&str> {
+        let mut files: Vec<&str> = self.errors.iter().map(|e| e.file.as_str()).collect();
+        files.sort_unstable();
+        files.dedup();
+        files
+    }
+
+    /// Ids of the enabled resources.
+    pub fn enabled_ids(&self) -> impl Iterator<Item = &ResourceId> {
+        self.resources.iter().filter(|r| r.enabled).map(|r| &r.unique_id)
+    }
+}
+
+/// Why a project could not be read at all (a broken file is not one of these: it is reported in
+/// [`Project::errors`] and the rest is read).
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectReadError {
+    /// The source could not be listed or read.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// No usable `dbt_project.yml`.
+    #[error("{0}")]
+    Project(ReadError),
+    /// More files than [`Limits::max_files`].
+    #[error("{found} files in the project, more than the limit of {limit} (max_files)")]
+    TooManyFiles {
+        /// How many were found.
+        found: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// A file parsed once, shared by every read of the same blob in this process.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    Yaml(Result<Option<yaml::Node>, yaml::YamlError>),
+    Sql { facts: jinja::SqlFacts, text: Arc<str> },
+    Blocks(Result<Vec<jinja::JinjaBlock>, jinja::JinjaError>, Arc<str>),
+    Csv,
+    Unreadable(ReadError),
+}
+
+/// Reads projects; keeps parsed blobs so that reading the same commit again, or a commit that
+/// shares most files, only parses what changed.
+#[derive(Debug, Default)]
+pub struct Reader {
+    limits: Limits,
+    cache: Mutex<HashMap<(Oid, FileRole), Arc<Parsed>>>,
+}
+
+impl Reader {
+    /// A reader with the given limits.
+    pub fn new(limits: Limits) -> Self {
+        Reader { limits, cache: Mutex::default() }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// How many parsed blobs are cached.
+    pub fn cached_blobs(&self) -> usize {
+        self.cache.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// Reads the project in `source`.
+    pub fn read(&self, source: &dyn ProjectSource) -> Result<Project, ProjectReadError> {
+        let listed = source.list()?;
+        if listed.len() > self.limits.max_files {
+            return Err(ProjectReadError::TooManyFiles { found: listed.len(), limit: self.limits.max_files });
+        }
+        let project_file = listed
+            .iter()
+            .find(|f| f.path == "dbt_project.yml")
+            .ok_or_else(|| {
+                ProjectReadError::Project(ReadError::file(
+                    ReadErrorKind::Io,
+                    "dbt_project.yml",
+                    format!("{} has no dbt_project.yml at its root", source.describe()),
+                ))
+            })?;
+        let (dbt_project, mut errors) = {
+            let bytes = source.read(project_file)?;
+            let text = decode(&bytes, "dbt_project.yml").map_err(ProjectReadError::Project)?;
+            let root = yaml::parse(text, &self.limits).map_err(|e| {
+                ProjectReadError::Project(yaml_error("dbt_project.yml", e))
+            })?;
+            project_file::read_project("dbt_project.yml", root.as_ref(), text.len())
+                .map_err(ProjectReadError::Project)?
+        };
+
+        let mut selected: Vec<(SourceFile, FileRole)> = listed
+            .into_iter()
+            .filter_map(|f| files::classify(&f.path, &dbt_project.paths).map(|role| (f, role)))
+            .collect();
+        selected.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+
+        // Blobs are read one by one (a git repository handle is not shared across threads),
+        // skipping those already parsed; parsing then runs in parallel.
+        let mut loaded: Vec<(SourceFile, FileRole, Oid, Option<Arc<Parsed>>, Option<Vec<u8>>)> =
+            Vec::with_capacity(selected.len());
+        for (file, role) in selected {
+            if let Some(size) = file.size
+                && size > self.limits.max_file_bytes
+            {
+                let err = ReadError::file(
+                    ReadErrorKind::Limit,
+                    &file.path,
+                    format!("{size} bytes, more than the limit of {} (max_file_bytes)", self.limits.max_file_bytes),
+                );
+                loaded.push((file, role, Oid::zero(), Some(Arc::new(Parsed::Unreadable(err))), None));
+                continue;
+            }
+            if let Some(oid) = file.oid
+                && let Some(hit) = self.cached(oid, role)
+            {
+                loaded.push((file, role, oid, Some(hit), None));
+                continue;
+            }
+            let bytes = source.read(&file)?;
+            let oid = match file.oid {
+                Some(oid) => oid,
+                None => Oid::hash_object(ObjectType::Blob, &bytes).map_err(|e| SourceError::Git {
+                    context: format!("hashing {}", file.path),
+                    source: e,
+                })?,
+            };
+            let hit = self.cached(oid, role);
+            let bytes = if hit.is_some() { None } else { Some(bytes) };
+            loaded.push((file, role, oid, hit, bytes));
+        }
+
+        let parsed: Vec<(SourceFile, FileRole, Oid, Arc<Parsed>)> = loaded
+            .into_par_iter()
+            .map(|(file, role, oid, hit, bytes)| {
+                let parsed = match hit {
+                    Some(p) => p,
+                    None => Arc::new(parse_file(&file.path, role, bytes.as_deref().unwrap_or_default(), &self.limits)),
+                };
+                (file, role, oid, parsed)
+            })
+            .collect();
+        if let Ok(mut cache) = self.cache.lock() {
+            for (_, role, oid, p) in &parsed {
+                if !oid.is_zero() {
+                    cache.entry((*oid, *role)).or_insert_with(|| p.clone());
+                }
+            }
+        }
+
+        let files_out = parsed
+            .iter()
+            .map(|(f, role, oid, _)| ProjectFile { path: f.path.clone(), blob: oid.to_string(), role: *role })
+            .collect();
+        let inputs: Vec<assemble::Input<'_>> = parsed
+            .iter()
+            .map(|(f, role, _, p)| assemble::Input { path: &f.path, role: *role, parsed: p })
+            .collect();
+        let (mut resources, more_errors) = assemble::assemble(&dbt_project, &inputs);
+        errors.extend(more_errors);
+        resources.sort_by(|a, b| a.unique_id.cmp(&b.unique_id).then(b.enabled.cmp(&a.enabled)));
+        errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        Ok(Project { dbt_project, resources, errors, files: files_out })
+    }
+
+    fn cached(&self, oid: Oid, role: FileRole) -> Option<Arc<Parsed>> {
+        self.cache.lock().ok()?.get(&(oid, role)).cloned()
+    }
+}
+
+/// UTF-8 text of a file, without a leading byte-order mark.
+fn decode<'a>(bytes: &'a [u8], path: &str) -> Result<&'a str, ReadError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        ReadError {
+            kind: ReadErrorKind::Encoding,
+            file: path.to_string(),
+            line,
+            column,
+            yaml_path: String::new(),
+            message: format!("not valid UTF-8 (byte {})", e.valid_up_to()),
+        }
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+pub(crate) fn yaml_error(path: &str, e: yaml::YamlError) -> ReadError {
+    let kind = if e.message.contains("(limit ") { ReadErrorKind::Limit } else { ReadErrorKind::Syntax };
+    ReadError { kind, file: path.to_string(), line: e.line, column: e.column, yaml_path: e.yaml_path, message: e.message }
+}
+
+fn parse_file(path: &str, role: FileRole, bytes: &[u8], limits: &Limits) -> Parsed {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Parsed::Unreadable(ReadError::file(
+            ReadErrorKind::Limit,
+            path,
+            format!("{} bytes, more than the limit of {} (max_file_bytes)", bytes.len(), limits.max_file_bytes),
+        ));
+    }
+    if role == FileRole::Seed {
+        return Parsed::Csv;
+    }
+    let text = match decode(bytes, path) {
+        Ok(t) => t,
+        Err(e) => return Parsed::Unreadable(e),
+    };
+    match role {
+        FileRole::Project | FileRole::Properties => Parsed::Yaml(yaml::parse(text, limits)),
+        FileRole::Model
+        | FileRole::Analysis
+        | FileRole::SingularTest
+        | FileRole::Function
+        | FileRole::PythonModel => Parsed::Sql {
+            facts: if role == FileRole::PythonModel { files::python_facts(text) } else { jinja::extract_sql(text) },
+            text: Arc::from(text),
+        },
+        FileRole::Macro | FileRole::GenericTestDefinition | FileRole::Snapshot | FileRole::Docs => {
+            Parsed::Blocks(jinja::scan_blocks(text), Arc::from(text))
+        }
+        FileRole::Seed => Parsed::Csv,
+    }
+}
