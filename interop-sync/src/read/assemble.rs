@@ -84,6 +84,7 @@ pub(crate) fn assemble<'a>(project: &'a DbtProject, inputs: &'a [Input<'a>]) -> 
     }
     a.apply_project_enabled();
     a.generic_tests(tests);
+    a.versioned_unit_tests();
     a.hooks();
     a.doc_links();
     a.duplicates();
@@ -417,7 +418,6 @@ impl<'a> Assembler<'a> {
     fn generic_tests(&mut self, tests: Vec<PendingTest<'a>>) {
         // Targets by (kind, name, version) and by source, to find ids and enabled-ness.
         let mut nodes: HashMap<(ResourceKind, String, Option<String>), (ResourceId, bool)> = HashMap::new();
-        let mut latest: HashMap<String, Option<String>> = HashMap::new();
         for r in &self.resources {
             match r.kind {
                 ResourceKind::Model | ResourceKind::Seed | ResourceKind::Snapshot => {
@@ -425,9 +425,6 @@ impl<'a> Assembler<'a> {
                     let entry = nodes.entry(key).or_insert((r.unique_id.clone(), r.enabled));
                     if r.enabled {
                         *entry = (r.unique_id.clone(), true);
-                    }
-                    if r.version.is_some() {
-                        latest.insert(r.name.clone(), r.properties.get("latest_version").map(json_text));
                     }
                 }
                 ResourceKind::Source => {
@@ -465,7 +462,7 @@ impl<'a> Assembler<'a> {
                 }
             };
             let Some((parent_id, parent_enabled)) = parent else { continue };
-            let column = parsed.column_name.clone().or(test.column.clone());
+            let column = test.column.clone().or(parsed.column_name.clone());
             let call = GenericTestCall {
                 package: self.package,
                 namespace: parsed.namespace.as_deref(),
@@ -485,8 +482,59 @@ impl<'a> Assembler<'a> {
             fqn.extend(test.fqn_dirs.iter().cloned());
             fqn.push(identity.name.clone());
             let project = self.project.config_for("data_tests", &fqn).get("enabled").and_then(|v| v.as_bool());
-            r.enabled = parent_enabled && own.or(project).unwrap_or(true);
-            let _ = &latest;
+            // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only the
+            // test's own config and dbt_project.yml decide.
+            let _ = parent_enabled;
+            r.enabled = own.or(project).unwrap_or(true);
+            self.push(r, fqn);
+        }
+    }
+
+    /// A unit test of a versioned model is one unit test per version it covers, named
+    /// `<test>_v<version>` (all versions unless `versions: {include|exclude}` narrows them).
+    fn versioned_unit_tests(&mut self) {
+        let mut versions: HashMap<&str, Vec<&str>> = HashMap::new();
+        for r in &self.resources {
+            if let (ResourceKind::Model, Some(v)) = (r.kind, &r.version) {
+                versions.entry(r.name.as_str()).or_default().push(v.as_str());
+            }
+        }
+        let versions: HashMap<String, Vec<String>> = versions
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.into_iter().map(str::to_string).collect()))
+            .collect();
+        let mut expanded = Vec::new();
+        let mut i = 0;
+        while i < self.resources.len() {
+            let r = &self.resources[i];
+            let model = r.properties.get("model").map(json_text);
+            let Some(model_versions) = model.as_ref().and_then(|m| versions.get(m)).filter(|_| r.kind == ResourceKind::UnitTest) else {
+                i += 1;
+                continue;
+            };
+            let filter = r.properties.get("versions");
+            let listed = |key: &str| -> Option<Vec<String>> {
+                filter?.get(key)?.as_array().map(|a| a.iter().map(json_text).collect())
+            };
+            let (include, exclude) = (listed("include"), listed("exclude"));
+            let chosen: Vec<&String> = model_versions
+                .iter()
+                .filter(|v| match (&include, &exclude) {
+                    (_, Some(ex)) if !ex.is_empty() => !ex.iter().any(|e| same_version(e, v)),
+                    (Some(inc), _) if !inc.is_empty() => inc.iter().any(|e| same_version(e, v)),
+                    _ => true,
+                })
+                .collect();
+            let r = self.resources.remove(i);
+            let fqn = self.fqns.remove(i);
+            for v in chosen {
+                let mut copy = r.clone();
+                copy.unique_id = ResourceId(format!("{}_v{v}", r.unique_id));
+                copy.version = Some(v.clone());
+                expanded.push((copy, fqn.clone()));
+            }
+        }
+        for (r, fqn) in expanded {
             self.push(r, fqn);
         }
     }
@@ -603,6 +651,14 @@ fn json_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Version labels compare as numbers when both are numbers (`2` and `2.0`), else as text.
+fn same_version(a: &str, b: &str) -> bool {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }
 

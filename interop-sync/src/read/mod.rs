@@ -213,7 +213,7 @@ impl Reader {
                     &file.path,
                     format!("{size} bytes, more than the limit of {} (max_file_bytes)", self.limits.max_file_bytes),
                 );
-                loaded.push((file, role, Oid::zero(), Some(Arc::new(Parsed::Unreadable(err))), None));
+                loaded.push((file, role, Oid::ZERO_SHA1, Some(Arc::new(Parsed::Unreadable(err))), None));
                 continue;
             }
             if let Some(oid) = file.oid

@@ -93,7 +93,7 @@ pub(crate) fn read_project(file: &str, root: Option<&Node>, len: usize) -> Resul
     }
 
     let mut paths = ProjectPaths::default();
-    let mut list = |key: &str, target: &mut Vec<String>, warnings: &mut Vec<ReadError>| {
+    let list = |key: &str, target: &mut Vec<String>, warnings: &mut Vec<ReadError>| {
         if let Some(node) = root.get(key) {
             match string_list(node) {
                 Some(v) => *target = v.into_iter().map(|p| p.trim_end_matches('/').to_string()).collect(),

@@ -162,11 +162,14 @@ impl GitTreeSource {
             context: format!("resolving '{rev}' in {}", repo_path.display()),
             source,
         })?;
-        let commit = object.peel_to_commit().map_err(|source| SourceError::Git {
-            context: format!("'{rev}' is not a commit"),
-            source,
-        })?;
-        let (commit, tree) = (commit.id(), commit.tree_id());
+        let (commit, tree) = {
+            let commit = object.peel_to_commit().map_err(|source| SourceError::Git {
+                context: format!("'{rev}' is not a commit"),
+                source,
+            })?;
+            (commit.id(), commit.tree_id())
+        };
+        drop(object);
         let description = format!("git {}@{}", repo_path.display(), &commit.to_string()[..12]);
         Ok(GitTreeSource { repo, commit, tree, subdir: String::new(), description })
     }
@@ -203,7 +206,7 @@ impl ProjectSource for GitTreeSource {
         let mut pending = vec![(tree, String::new())];
         while let Some((tree, prefix)) = pending.pop() {
             for entry in tree.iter() {
-                let Some(name) = entry.name() else { continue };
+                let Ok(name) = entry.name() else { continue };
                 let rel = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
                 match entry.kind() {
                     Some(ObjectType::Tree) if !skipped(name) => {

@@ -381,12 +381,27 @@ impl<'a> Builder<'a> {
                     _ => ScalarStyle::Folded,
                 };
                 let tag = tag.map(|t| tag_suffix(&format!("{t:?}")));
+                // The parser's span of a block scalar starts at its content and runs into the
+                // next line's indentation; a node's span covers the `|`/`>` header to the last
+                // content byte, which is what an editor replaces.
+                let (start, end) = match style {
+                    ScalarStyle::Literal | ScalarStyle::Folded => (
+                        block_scalar_header(self.text, pos.start).unwrap_or(pos.start),
+                        self.trim_end(pos.start, pos.end),
+                    ),
+                    _ => (pos.start, pos.end),
+                };
+                let (line, column) = if start == pos.start {
+                    (pos.line, pos.column)
+                } else {
+                    line_col_at(self.text, start)
+                };
                 let node = Node {
                     value: NodeValue::Scalar { text: text.into_owned(), style, tag },
-                    start: pos.start,
-                    end: pos.end,
-                    line: pos.line,
-                    column: pos.column,
+                    start,
+                    end,
+                    line,
+                    column,
                 };
                 self.finish(node, anchor, 1, pos)?;
             }
@@ -557,6 +572,31 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The byte offset of a block scalar's `|` or `>` indicator, given where its content starts:
+/// the indicator is on the last non-blank line before the content, followed only by chomping
+/// and indentation indicators and an optional comment.
+fn block_scalar_header(text: &str, content_start: usize) -> Option<usize> {
+    let before = text.get(..content_start)?.trim_end();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = &before[line_start..];
+    line.char_indices().find_map(|(i, c)| {
+        if c != '|' && c != '>' {
+            return None;
+        }
+        let rest = line[i + 1..].trim_start_matches(['+', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+        let rest = rest.trim_start();
+        (rest.is_empty() || rest.starts_with('#')).then_some(line_start + i)
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col_at(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
 fn count_nodes(node: &Node) -> usize {
     match &node.value {
         NodeValue::Scalar { .. } => 1,
@@ -597,6 +637,17 @@ mod tests {
         let desc = model.get("description").unwrap();
         assert_eq!(&text[desc.start..desc.end], "\"Orders\"");
         assert_eq!(&text[model.start..model.end], "name: orders\n    description: \"Orders\"");
+    }
+
+    #[test]
+    fn block_scalar_span_covers_header_and_content() {
+        let text = "a:\n  description: |\n    Literal\n    two\n\n  b: >- # folded\n    x\n";
+        let root = parse_ok(text);
+        let d = root.get("a").unwrap().get("description").unwrap();
+        assert_eq!(&text[d.start..d.end], "|\n    Literal\n    two");
+        assert_eq!((d.line, d.column), (2, 16));
+        let b = root.get("a").unwrap().get("b").unwrap();
+        assert_eq!(&text[b.start..b.end], ">- # folded\n    x");
     }
 
     #[test]
