@@ -72,11 +72,11 @@ fn wrong_type_for_a_list() {
 
 #[test]
 fn wrong_type_for_tests() {
-    let e = one_error(
-        "models/wrong_tests.yml",
-        "seeds:\n  - name: s\n    data_tests: unique\n",
-    );
-    assert_at(&e, ReadErrorKind::WrongType, 3, 17, "seeds[0].data_tests");
+    // The seed does not exist either; that is reported too.
+    let errors = read_errors("models/wrong_tests.yml", b"seeds:\n  - name: s\n    data_tests: unique\n");
+    let e = errors.iter().find(|e| e.kind == ReadErrorKind::WrongType).expect("a wrong-type error");
+    assert_at(e, ReadErrorKind::WrongType, 3, 17, "seeds[0].data_tests");
+    assert!(errors.iter().any(|e| e.kind == ReadErrorKind::Reference && e.message.contains("no seed named 's'")));
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn unknown_top_level_key() {
 fn non_utf8_file() {
     let errors = read_errors("models/latin1.yml", b"models:\n  - name: caf\xe9\n");
     assert_eq!(errors.len(), 1);
-    assert_at(&errors[0], ReadErrorKind::Encoding, 2, 15, "");
+    assert_at(&errors[0], ReadErrorKind::Encoding, 2, 14, "");
 }
 
 #[test]

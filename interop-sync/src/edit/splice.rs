@@ -56,6 +56,9 @@ fn find<'a>(root: &'a Node, path: &YamlPath) -> Result<Found<'a>, String> {
             },
             _ => return Err(format!("{} is {}, not what the path expects", at(), here.type_name())),
         };
+        if found.node.aliased || found.key.is_some_and(|k| k.aliased) {
+            return Err(format!("{} comes from a YAML alias or merge key; edit the anchor instead", at()));
+        }
     }
     Ok(found)
 }

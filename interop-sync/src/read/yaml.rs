@@ -56,6 +56,9 @@ pub struct Node {
     pub line: usize,
     /// 1-based column of the first byte.
     pub column: usize,
+    /// The node is a copy made by an alias (`*name`) or a `<<` merge key: its span is the
+    /// anchor's, not a place of its own, so it cannot be edited where it appears.
+    pub aliased: bool,
 }
 
 /// A YAML syntax or structure error, with where it happened.
@@ -282,8 +285,14 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Option<Node>, YamlError> {
         let (event, span) = item.map_err(|e| {
             let mark = e.marker();
             let offset = mark.byte_offset().unwrap_or(0);
+            let info = e.info();
+            let message = if info.contains("recursion limit") || info.contains("nesting limit") {
+                format!("nested deeper than {} levels (limit max_depth)", limits.max_depth)
+            } else {
+                info
+            };
             YamlError {
-                message: e.info(),
+                message,
                 line: mark.line(),
                 column: mark.col() + 1,
                 offset,
@@ -402,11 +411,22 @@ impl<'a> Builder<'a> {
                     end,
                     line,
                     column,
+                    aliased: false,
                 };
                 self.finish(node, anchor, 1, pos)?;
             }
-            Event::SequenceStart(_, anchor, _) => {
+            Event::SequenceStart(structure, anchor, _) => {
                 self.check_depth(pos)?;
+                // A block sequence's event may sit at its first item's content; its node starts
+                // at the first dash.
+                let mut pos = pos;
+                if structure == granit_parser::StructureStyle::Block {
+                    let before = self.text[..pos.start].trim_end_matches(' ');
+                    if before.ends_with('-') {
+                        pos.start = before.len() - 1;
+                        (pos.line, pos.column) = line_col_at(self.text, pos.start);
+                    }
+                }
                 self.stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
             }
             Event::MappingStart(_, anchor, _) => {
@@ -423,6 +443,7 @@ impl<'a> Builder<'a> {
                         end: self.trim_end(start.start, end),
                         line: start.line,
                         column: start.column,
+                        aliased: false,
                     };
                     self.finish(node, anchor, count, pos)?;
                 }
@@ -438,12 +459,13 @@ impl<'a> Builder<'a> {
                         end: self.trim_end(start.start, end),
                         line: start.line,
                         column: start.column,
+                        aliased: false,
                     };
                     self.finish(node, anchor, count, pos)?;
                 }
             }
             Event::Alias(id) => {
-                let Some((node, count)) = self.anchors.get(&id).cloned() else {
+                let Some((mut node, count)) = self.anchors.get(&id).cloned() else {
                     return Err(self.error("alias to an unknown anchor", pos));
                 };
                 self.expanded += count;
@@ -456,6 +478,7 @@ impl<'a> Builder<'a> {
                         pos,
                     ));
                 }
+                node.aliased = true;
                 self.finish(node, 0, 0, pos)?;
             }
             _ => {}
@@ -558,7 +581,10 @@ impl<'a> Builder<'a> {
                 };
                 for (k, v) in source_entries {
                     if !merged.iter().any(|(m, _)| m.as_str() == k.as_str()) {
-                        merged.push((k.clone(), v.clone()));
+                        let (mut k, mut v) = (k.clone(), v.clone());
+                        k.aliased = true;
+                        v.aliased = true;
+                        merged.push((k, v));
                     }
                 }
             }
