@@ -51,17 +51,31 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Box::new(FolderSource::new(dir))
         }
     };
-    let project = Reader::default().read(source.as_ref()).context("reading the project")?;
+    let project = Reader::default()
+        .read(source.as_ref())
+        .context("reading the project")?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&InspectJson::from(&project))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&InspectJson::from(&project))?
+        );
     } else {
         print_table(&project);
     }
-    Ok(if project.errors.is_empty() { exit::OK } else { exit::BAD_INPUT })
+    Ok(if project.errors.is_empty() {
+        exit::OK
+    } else {
+        exit::BAD_INPUT
+    })
 }
 
 fn print_table(project: &Project) {
-    let width = project.resources.iter().map(|r| r.unique_id.as_str().len()).max().unwrap_or(0);
+    let width = project
+        .resources
+        .iter()
+        .map(|r| r.unique_id.as_str().len())
+        .max()
+        .unwrap_or(0);
     for r in &project.resources {
         let state = if r.enabled { "" } else { "  (disabled)" };
         println!(

@@ -30,7 +30,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List every resource of a dbt project (unique id, kind, file, line) and every read error.
-    #[command(after_help = "Examples:\n  interop inspect ./analytics\n  interop inspect ./analytics@main --json\n  interop inspect ./repo@HEAD~3 --subdir dbt\n\nPATH@REV reads the tree of commit REV from the git repository at PATH without touching its\nwork tree. --json prints the schema documented in README.md (\"interop.inspect/v1\").")]
+    #[command(
+        after_help = "Examples:\n  interop inspect ./analytics\n  interop inspect ./analytics@main --json\n  interop inspect ./repo@HEAD~3 --subdir dbt\n\nPATH@REV reads the tree of commit REV from the git repository at PATH without touching its\nwork tree. --json prints the schema documented in README.md (\"interop.inspect/v1\")."
+    )]
     Inspect(inspect::Args),
 }
 

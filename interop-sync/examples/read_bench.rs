@@ -51,10 +51,16 @@ fn main() {
             let project = reader.read(&source).expect("read");
             let cold = start.elapsed();
             let start = Instant::now();
-            let again = reader.read(&GitTreeSource::open(repo, "HEAD").expect("open")).expect("read");
+            let again = reader
+                .read(&GitTreeSource::open(repo, "HEAD").expect("open"))
+                .expect("read");
             let warm = start.elapsed();
             assert_eq!(project.resources.len(), again.resources.len());
-            let models = project.resources.iter().filter(|r| r.kind == interop_sync::model::ResourceKind::Model).count();
+            let models = project
+                .resources
+                .iter()
+                .filter(|r| r.kind == interop_sync::model::ResourceKind::Model)
+                .count();
             println!(
                 "{{\"models\": {models}, \"resources\": {}, \"errors\": {}, \"cold_ms\": {:.1}, \"warm_ms\": {:.1}, \"peak_rss_mib\": {:.1}}}",
                 project.resources.len(),

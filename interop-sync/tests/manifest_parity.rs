@@ -51,7 +51,9 @@ const SECTIONS: &[&str] = &[
 fn interop_ids(project: &Project) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for r in &project.resources {
-        let Some(section) = section(r.kind) else { continue };
+        let Some(section) = section(r.kind) else {
+            continue;
+        };
         let section = if r.enabled { section } else { "disabled" };
         out.insert(format!("{section} {}", r.unique_id));
     }
@@ -61,7 +63,9 @@ fn interop_ids(project: &Project) -> BTreeSet<String> {
 fn manifest_ids(manifest: &serde_json::Value, package: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for section in SECTIONS.iter().chain(["disabled"].iter()) {
-        let Some(map) = manifest.get(*section).and_then(|v| v.as_object()) else { continue };
+        let Some(map) = manifest.get(*section).and_then(|v| v.as_object()) else {
+            continue;
+        };
         for id in map.keys() {
             // dbt's own docs (`doc.dbt.__overview__`) and other packages are not the project's.
             let pkg = id.split('.').nth(1).unwrap_or_default();
@@ -74,9 +78,18 @@ fn manifest_ids(manifest: &serde_json::Value, package: &str) -> BTreeSet<String>
 }
 
 fn assert_parity(dir: &Path) {
-    let project = Reader::default().read(&FolderSource::new(dir)).expect("read");
-    assert!(project.errors.is_empty(), "{}: read errors:\n{:#?}", dir.display(), project.errors);
-    let Some(manifest) = common::dbt_manifest(dir) else { return };
+    let project = Reader::default()
+        .read(&FolderSource::new(dir))
+        .expect("read");
+    assert!(
+        project.errors.is_empty(),
+        "{}: read errors:\n{:#?}",
+        dir.display(),
+        project.errors
+    );
+    let Some(manifest) = common::dbt_manifest(dir) else {
+        return;
+    };
     let ours = interop_ids(&project);
     let theirs = manifest_ids(&manifest, &project.dbt_project.name);
     let missing: Vec<_> = theirs.difference(&ours).collect();
@@ -119,7 +132,9 @@ fn folder_and_git_commit_read_the_same() {
         let repo = common::git_copy(&dir);
         let reader = Reader::default();
         let from_folder = reader.read(&FolderSource::new(&dir)).unwrap();
-        let from_git = reader.read(&GitTreeSource::open(repo.path(), "HEAD").unwrap()).unwrap();
+        let from_git = reader
+            .read(&GitTreeSource::open(repo.path(), "HEAD").unwrap())
+            .unwrap();
         assert_eq!(
             serde_json::to_value(&from_folder.resources).unwrap(),
             serde_json::to_value(&from_git.resources).unwrap(),
@@ -129,7 +144,9 @@ fn folder_and_git_commit_read_the_same() {
         assert_eq!(from_folder.files, from_git.files);
         // The second read found every blob in the cache: nothing was parsed twice.
         let cached = reader.cached_blobs();
-        reader.read(&GitTreeSource::open(repo.path(), "HEAD").unwrap()).unwrap();
+        reader
+            .read(&GitTreeSource::open(repo.path(), "HEAD").unwrap())
+            .unwrap();
         assert_eq!(reader.cached_blobs(), cached);
     }
 }

@@ -30,7 +30,10 @@ pub fn plain_safe(s: &str, in_flow: bool) -> bool {
     // Anything YAML would read as null, bool, number or date.
     let probe = format!("k: {s}\n");
     match crate::read::yaml::parse(&probe, &crate::safety::Limits::default()) {
-        Ok(Some(node)) => matches!(node.to_json().get("k"), Some(Value::String(v)) if v == s) && !looks_like_date(s),
+        Ok(Some(node)) => {
+            matches!(node.to_json().get("k"), Some(Value::String(v)) if v == s)
+                && !looks_like_date(s)
+        }
         _ => false,
     }
 }
@@ -97,7 +100,11 @@ pub fn inline_scalar(value: &Value, keep: Option<ScalarStyle>, in_flow: bool) ->
 
 /// A mapping key as written.
 pub fn key_text(k: &str) -> String {
-    if plain_safe(k, true) { k.to_string() } else { single_quoted(k) }
+    if plain_safe(k, true) {
+        k.to_string()
+    } else {
+        single_quoted(k)
+    }
 }
 
 /// A multi-line string as a `|` block scalar whose lines sit at `indent` spaces.
@@ -125,10 +132,17 @@ pub fn after_key(value: &Value, key_indent: usize, style: &FileStyle) -> String 
             format!(" {}", literal_block(s, key_indent + style.indent, nl))
         }
         Value::Object(map) if !map.is_empty() => {
-            format!("{nl}{}", block_mapping(map, key_indent + style.indent, style))
+            format!(
+                "{nl}{}",
+                block_mapping(map, key_indent + style.indent, style)
+            )
         }
         Value::Array(items) if !items.is_empty() => {
-            let seq_indent = if style.indented_sequences { key_indent + style.indent } else { key_indent };
+            let seq_indent = if style.indented_sequences {
+                key_indent + style.indent
+            } else {
+                key_indent
+            };
             format!("{nl}{}", block_sequence(items, seq_indent, style))
         }
         other => format!(" {}", inline_scalar(other, None, false)),
@@ -136,7 +150,11 @@ pub fn after_key(value: &Value, key_indent: usize, style: &FileStyle) -> String 
 }
 
 /// A block mapping whose keys sit at `indent`; no trailing newline.
-pub fn block_mapping(map: &serde_json::Map<String, Value>, indent: usize, style: &FileStyle) -> String {
+pub fn block_mapping(
+    map: &serde_json::Map<String, Value>,
+    indent: usize,
+    style: &FileStyle,
+) -> String {
     let pad = " ".repeat(indent);
     let lines: Vec<String> = map
         .iter()
@@ -148,7 +166,10 @@ pub fn block_mapping(map: &serde_json::Map<String, Value>, indent: usize, style:
 /// A block sequence whose dashes sit at `indent`; no trailing newline.
 pub fn block_sequence(items: &[Value], indent: usize, style: &FileStyle) -> String {
     let pad = " ".repeat(indent);
-    let lines: Vec<String> = items.iter().map(|item| format!("{pad}- {}", sequence_item(item, indent, style))).collect();
+    let lines: Vec<String> = items
+        .iter()
+        .map(|item| format!("{pad}- {}", sequence_item(item, indent, style)))
+        .collect();
     lines.join(style.newline())
 }
 
@@ -172,10 +193,32 @@ mod tests {
 
     #[test]
     fn quotes_what_yaml_would_misread() {
-        for s in ["yes", "on", "No", "1.0", "12", "null", "~", "{{ doc('x') }}", "a: b", "x #y", "", " lead", "2024-01-01", "*a", "- x"] {
+        for s in [
+            "yes",
+            "on",
+            "No",
+            "1.0",
+            "12",
+            "null",
+            "~",
+            "{{ doc('x') }}",
+            "a: b",
+            "x #y",
+            "",
+            " lead",
+            "2024-01-01",
+            "*a",
+            "- x",
+        ] {
             assert!(!plain_safe(s, false), "{s:?} must be quoted");
         }
-        for s in ["orders", "Primary key of the order", "a-b", "1.0.0a", "ref('x')"] {
+        for s in [
+            "orders",
+            "Primary key of the order",
+            "a-b",
+            "1.0.0a",
+            "ref('x')",
+        ] {
             assert!(plain_safe(s, false), "{s:?} can be plain");
         }
         assert!(!plain_safe("a, b", true));
@@ -183,14 +226,27 @@ mod tests {
 
     #[test]
     fn keeps_the_quoting_of_the_replaced_scalar() {
-        assert_eq!(inline_scalar(&json!("New"), Some(ScalarStyle::DoubleQuoted), false), "\"New\"");
-        assert_eq!(inline_scalar(&json!("it's"), Some(ScalarStyle::SingleQuoted), false), "'it''s'");
-        assert_eq!(inline_scalar(&json!("yes"), Some(ScalarStyle::Plain), false), "'yes'");
+        assert_eq!(
+            inline_scalar(&json!("New"), Some(ScalarStyle::DoubleQuoted), false),
+            "\"New\""
+        );
+        assert_eq!(
+            inline_scalar(&json!("it's"), Some(ScalarStyle::SingleQuoted), false),
+            "'it''s'"
+        );
+        assert_eq!(
+            inline_scalar(&json!("yes"), Some(ScalarStyle::Plain), false),
+            "'yes'"
+        );
     }
 
     #[test]
     fn nested_blocks_follow_the_file_indent() {
-        let style = FileStyle { indent: 4, indented_sequences: false, crlf: false };
+        let style = FileStyle {
+            indent: 4,
+            indented_sequences: false,
+            crlf: false,
+        };
         let v = json!({"name": "id", "data_tests": ["unique", "not_null"], "config": {"meta": {"pii": false}}});
         let text = format!("- {}", sequence_item(&v, 4, &style));
         assert_eq!(
@@ -201,8 +257,15 @@ mod tests {
 
     #[test]
     fn multi_line_strings_become_literal_blocks() {
-        let style = FileStyle { indent: 2, indented_sequences: true, crlf: false };
-        assert_eq!(after_key(&json!("a\nb\n"), 4, &style), " |\n      a\n      b");
+        let style = FileStyle {
+            indent: 2,
+            indented_sequences: true,
+            crlf: false,
+        };
+        assert_eq!(
+            after_key(&json!("a\nb\n"), 4, &style),
+            " |\n      a\n      b"
+        );
         assert_eq!(after_key(&json!("a\n\nb"), 0, &style), " |-\n  a\n\n  b");
     }
 }

@@ -114,7 +114,8 @@ pub struct SpliceEditor {
 
 impl YamlEditor for SpliceEditor {
     fn apply(&self, text: &str, edits: &[YamlEdit]) -> Result<EditedText, EditError> {
-        let before = yaml::parse(text, &self.limits).map_err(|e| EditError::Unreadable(e.to_string()))?;
+        let before =
+            yaml::parse(text, &self.limits).map_err(|e| EditError::Unreadable(e.to_string()))?;
         let mut expected = before.as_ref().map_or(Value::Null, |n| n.to_json());
         let mut current = text.to_string();
         let mut splices = Vec::with_capacity(edits.len());
@@ -128,9 +129,14 @@ impl YamlEditor for SpliceEditor {
             .map_err(|e| EditError::Verification(format!("the result does not parse: {e}")))?;
         let got = after.as_ref().map_or(Value::Null, |n| n.to_json());
         if got != expected {
-            return Err(EditError::Verification(format!("expected {expected}, read back {got}")));
+            return Err(EditError::Verification(format!(
+                "expected {expected}, read back {got}"
+            )));
         }
-        Ok(EditedText { text: current, splices })
+        Ok(EditedText {
+            text: current,
+            splices,
+        })
     }
 }
 
@@ -138,8 +144,12 @@ impl YamlEditor for SpliceEditor {
 fn apply_to_json(doc: &mut Value, edit: &YamlEdit) -> Result<(), String> {
     fn step<'a>(v: &'a mut Value, seg: &Segment) -> Result<&'a mut Value, String> {
         match (seg, v) {
-            (Segment::Key(k), Value::Object(m)) => m.get_mut(k).ok_or_else(|| format!("no key {k}")),
-            (Segment::Index(i), Value::Array(a)) => a.get_mut(*i).ok_or_else(|| format!("no item {i}")),
+            (Segment::Key(k), Value::Object(m)) => {
+                m.get_mut(k).ok_or_else(|| format!("no key {k}"))
+            }
+            (Segment::Index(i), Value::Array(a)) => {
+                a.get_mut(*i).ok_or_else(|| format!("no item {i}"))
+            }
             (Segment::Named(n), Value::Array(a)) => a
                 .iter_mut()
                 .find(|item| name_of(item).as_deref() == Some(n.as_str()))
@@ -168,9 +178,19 @@ fn apply_to_json(doc: &mut Value, edit: &YamlEdit) -> Result<(), String> {
                 (seg, p) => *step(p, seg)? = value.clone(),
             }
         }
-        YamlEdit::Insert { path, key, value, after } => {
-            let Value::Object(m) = walk(doc, &path.0)? else { return Err("not a mapping".into()) };
-            let at = after.as_ref().and_then(|a| m.keys().position(|k| k == a)).map_or(m.len(), |i| i + 1);
+        YamlEdit::Insert {
+            path,
+            key,
+            value,
+            after,
+        } => {
+            let Value::Object(m) = walk(doc, &path.0)? else {
+                return Err("not a mapping".into());
+            };
+            let at = after
+                .as_ref()
+                .and_then(|a| m.keys().position(|k| k == a))
+                .map_or(m.len(), |i| i + 1);
             m.shift_insert(at, key.clone(), value.clone());
         }
         YamlEdit::Append { path, value } => {
@@ -196,7 +216,10 @@ fn apply_to_json(doc: &mut Value, edit: &YamlEdit) -> Result<(), String> {
                     a.remove(*i);
                 }
                 (Value::Array(a), Segment::Named(n)) => {
-                    let i = a.iter().position(|item| name_of(item).as_deref() == Some(n.as_str())).ok_or("no such entry")?;
+                    let i = a
+                        .iter()
+                        .position(|item| name_of(item).as_deref() == Some(n.as_str()))
+                        .ok_or("no such entry")?;
                     a.remove(i);
                 }
                 _ => return Err("nothing to remove".into()),
@@ -204,7 +227,9 @@ fn apply_to_json(doc: &mut Value, edit: &YamlEdit) -> Result<(), String> {
         }
         YamlEdit::RenameKey { path, new_key } => {
             let (parent, last) = parent_and_last(path)?;
-            let (Value::Object(m), Segment::Key(k)) = (walk(doc, &parent)?, &last) else { return Err("not a key".into()) };
+            let (Value::Object(m), Segment::Key(k)) = (walk(doc, &parent)?, &last) else {
+                return Err("not a key".into());
+            };
             let i = m.keys().position(|key| key == k).ok_or("no such key")?;
             let v = m.shift_remove(k).ok_or("no such key")?;
             m.shift_insert(i, new_key.clone(), v);

@@ -37,7 +37,10 @@ impl YamlPath {
     /// assert_eq!(p.to_string(), "models[name=orders].columns[0].description");
     /// ```
     pub fn parse(text: &str) -> Result<Self, PathSyntaxError> {
-        let err = |reason| PathSyntaxError { path: text.to_string(), reason };
+        let err = |reason| PathSyntaxError {
+            path: text.to_string(),
+            reason,
+        };
         let mut segments = Vec::new();
         let mut rest = text;
         while !rest.is_empty() {
@@ -47,7 +50,11 @@ impl YamlPath {
                 if let Some(name) = inner.strip_prefix("name=") {
                     segments.push(Segment::Named(name.trim_matches(['\'', '"']).to_string()));
                 } else {
-                    segments.push(Segment::Index(inner.parse().map_err(|_| err("index must be a number or name=..."))?));
+                    segments.push(Segment::Index(
+                        inner
+                            .parse()
+                            .map_err(|_| err("index must be a number or name=..."))?,
+                    ));
                 }
                 rest = &after[close + 1..];
                 rest = rest.strip_prefix('.').unwrap_or(rest);

@@ -29,7 +29,11 @@ struct Found<'a> {
 }
 
 fn find<'a>(root: &'a Node, path: &YamlPath) -> Result<Found<'a>, String> {
-    let mut found = Found { node: root, key: None, parent: None };
+    let mut found = Found {
+        node: root,
+        key: None,
+        parent: None,
+    };
     for (i, seg) in path.0.iter().enumerate() {
         let here = found.node;
         let at = || YamlPath(path.0[..=i].to_vec()).to_string();
@@ -39,10 +43,16 @@ fn find<'a>(root: &'a Node, path: &YamlPath) -> Result<Found<'a>, String> {
                     .iter()
                     .find(|(key, _)| key.as_str() == Some(k))
                     .ok_or_else(|| format!("no key at {}", at()))?;
-                Found { node: value, key: Some(key), parent: Some(here) }
+                Found {
+                    node: value,
+                    key: Some(key),
+                    parent: Some(here),
+                }
             }
             (Segment::Index(n), NodeValue::Seq(items)) => Found {
-                node: items.get(*n).ok_or_else(|| format!("no item at {}", at()))?,
+                node: items
+                    .get(*n)
+                    .ok_or_else(|| format!("no item at {}", at()))?,
                 key: None,
                 parent: Some(here),
             },
@@ -54,10 +64,19 @@ fn find<'a>(root: &'a Node, path: &YamlPath) -> Result<Found<'a>, String> {
                 key: None,
                 parent: Some(here),
             },
-            _ => return Err(format!("{} is {}, not what the path expects", at(), here.type_name())),
+            _ => {
+                return Err(format!(
+                    "{} is {}, not what the path expects",
+                    at(),
+                    here.type_name()
+                ));
+            }
         };
         if found.node.aliased || found.key.is_some_and(|k| k.aliased) {
-            return Err(format!("{} comes from a YAML alias or merge key; edit the anchor instead", at()));
+            return Err(format!(
+                "{} comes from a YAML alias or merge key; edit the anchor instead",
+                at()
+            ));
         }
     }
     Ok(found)
@@ -70,7 +89,11 @@ fn line_start(text: &str, at: usize) -> usize {
 /// The offset of the end of the line holding `at` (before its newline).
 fn line_end(text: &str, at: usize) -> usize {
     let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    if end > at && text.as_bytes()[end - 1] == b'\r' && end < text.len() { end - 1 } else { end }
+    if end > at && text.as_bytes()[end - 1] == b'\r' && end < text.len() {
+        end - 1
+    } else {
+        end
+    }
 }
 
 /// The offset just past the newline that ends the line holding `at` (or the end of text).
@@ -95,46 +118,89 @@ fn scalar_style(node: &Node) -> Option<ScalarStyle> {
 
 /// The offset just past the `:` that follows a mapping key.
 fn colon_after(text: &str, key: &Node) -> usize {
-    text[key.end..].find(':').map_or(key.end, |i| key.end + i + 1)
+    text[key.end..]
+        .find(':')
+        .map_or(key.end, |i| key.end + i + 1)
 }
 
 /// Plans one edit as a splice of `text`.
 pub fn plan(text: &str, edit: &YamlEdit, limits: &Limits) -> Result<Splice, EditError> {
     let root = yaml::parse(text, limits).map_err(|e| EditError::Unreadable(e.to_string()))?;
     let style = FileStyle::detect(text, root.as_ref());
-    let fail = |path: &YamlPath, reason: String| EditError::Path { path: path.to_string(), reason };
+    let fail = |path: &YamlPath, reason: String| EditError::Path {
+        path: path.to_string(),
+        reason,
+    };
     let root = match root {
         Some(r) => r,
         None => {
             // An empty file: the first key starts the document.
             return match edit {
-                YamlEdit::Set { path, value } | YamlEdit::Append { path, value } if path.0.len() == 1 => {
-                    let Segment::Key(k) = &path.0[0] else { return Err(fail(path, "an empty file has no items".into())) };
-                    let value = if matches!(edit, YamlEdit::Append { .. }) { Value::Array(vec![value.clone()]) } else { value.clone() };
-                    Ok(Splice { range: text.len()..text.len(), text: format!("{}:{}{}", emit::key_text(k), emit::after_key(&value, 0, &style), style.newline()) })
+                YamlEdit::Set { path, value } | YamlEdit::Append { path, value }
+                    if path.0.len() == 1 =>
+                {
+                    let Segment::Key(k) = &path.0[0] else {
+                        return Err(fail(path, "an empty file has no items".into()));
+                    };
+                    let value = if matches!(edit, YamlEdit::Append { .. }) {
+                        Value::Array(vec![value.clone()])
+                    } else {
+                        value.clone()
+                    };
+                    Ok(Splice {
+                        range: text.len()..text.len(),
+                        text: format!(
+                            "{}:{}{}",
+                            emit::key_text(k),
+                            emit::after_key(&value, 0, &style),
+                            style.newline()
+                        ),
+                    })
                 }
-                _ => Err(EditError::Path { path: String::new(), reason: "the file is empty".into() }),
+                _ => Err(EditError::Path {
+                    path: String::new(),
+                    reason: "the file is empty".into(),
+                }),
             };
         }
     };
     match edit {
-        YamlEdit::Set { path, value } => set(text, &root, path, value, &style).map_err(|r| fail(path, r)),
-        YamlEdit::Insert { path, key, value, after } => {
+        YamlEdit::Set { path, value } => {
+            set(text, &root, path, value, &style).map_err(|r| fail(path, r))
+        }
+        YamlEdit::Insert {
+            path,
+            key,
+            value,
+            after,
+        } => {
             let parent = find(&root, path).map_err(|r| fail(path, r))?.node;
             if parent.get(key).is_some() {
                 return Err(fail(path, format!("'{key}' is already there")));
             }
-            insert_key(text, parent, key, value, after.as_deref(), &style).map_err(|r| fail(path, r))
+            insert_key(text, parent, key, value, after.as_deref(), &style)
+                .map_err(|r| fail(path, r))
         }
         YamlEdit::Append { path, value } => match find(&root, path) {
             Ok(found) => append(text, found.node, value, &style).map_err(|r| fail(path, r)),
             Err(_) => {
                 // The list does not exist yet: create it with one item.
-                let (parent_path, Segment::Key(k)) = path.split_last().ok_or_else(|| fail(path, "empty path".into()))? else {
+                let (parent_path, Segment::Key(k)) = path
+                    .split_last()
+                    .ok_or_else(|| fail(path, "empty path".into()))?
+                else {
                     return Err(fail(path, "no list there".into()));
                 };
                 let parent = find(&root, &parent_path).map_err(|r| fail(path, r))?.node;
-                insert_key(text, parent, k, &Value::Array(vec![value.clone()]), None, &style).map_err(|r| fail(path, r))
+                insert_key(
+                    text,
+                    parent,
+                    k,
+                    &Value::Array(vec![value.clone()]),
+                    None,
+                    &style,
+                )
+                .map_err(|r| fail(path, r))
             }
         },
         YamlEdit::Remove { path } => {
@@ -143,16 +209,27 @@ pub fn plan(text: &str, edit: &YamlEdit, limits: &Limits) -> Result<Splice, Edit
         }
         YamlEdit::RenameKey { path, new_key } => {
             let found = find(&root, path).map_err(|r| fail(path, r))?;
-            let key = found.key.ok_or_else(|| fail(path, "not a mapping key".into()))?;
+            let key = found
+                .key
+                .ok_or_else(|| fail(path, "not a mapping key".into()))?;
             if found.parent.and_then(|p| p.get(new_key)).is_some() {
                 return Err(fail(path, format!("'{new_key}' is already there")));
             }
-            Ok(Splice { range: key.start..key.end, text: emit::key_text(new_key) })
+            Ok(Splice {
+                range: key.start..key.end,
+                text: emit::key_text(new_key),
+            })
         }
     }
 }
 
-fn set(text: &str, root: &Node, path: &YamlPath, value: &Value, style: &FileStyle) -> Result<Splice, String> {
+fn set(
+    text: &str,
+    root: &Node,
+    path: &YamlPath,
+    value: &Value,
+    style: &FileStyle,
+) -> Result<Splice, String> {
     let found = match find(root, path) {
         Ok(f) => f,
         Err(e) => {
@@ -172,7 +249,10 @@ fn set(text: &str, root: &Node, path: &YamlPath, value: &Value, style: &FileStyl
     if let (NodeValue::Scalar { .. }, true) = (&node.value, is_scalar_value) {
         let empty = node.start >= node.end;
         if !multiline && !empty {
-            return Ok(Splice { range: node.start..node.end, text: emit::inline_scalar(value, scalar_style(node), in_flow) });
+            return Ok(Splice {
+                range: node.start..node.end,
+                text: emit::inline_scalar(value, scalar_style(node), in_flow),
+            });
         }
         if multiline && !empty && !in_flow {
             let indent = match scalar_style(node) {
@@ -183,61 +263,117 @@ fn set(text: &str, root: &Node, path: &YamlPath, value: &Value, style: &FileStyl
                 }
                 _ => key_col.map_or(style.indent, |c| c + style.indent),
             };
-            return Ok(Splice { range: node.start..node.end, text: emit::literal_block(value.as_str().unwrap_or_default(), indent, style.newline()) });
+            return Ok(Splice {
+                range: node.start..node.end,
+                text: emit::literal_block(
+                    value.as_str().unwrap_or_default(),
+                    indent,
+                    style.newline(),
+                ),
+            });
         }
     }
     // A flow collection stays flow when the new value is a collection.
     if is_flow(text, node) && !is_scalar_value {
-        return Ok(Splice { range: node.start..node.end, text: emit::inline_scalar(value, None, true) });
+        return Ok(Splice {
+            range: node.start..node.end,
+            text: emit::inline_scalar(value, None, true),
+        });
     }
     match (found.key, found.parent) {
         (Some(key), _) => {
             let colon = colon_after(text, key);
             let end = if node.end > colon { node.end } else { colon };
-            Ok(Splice { range: colon..end, text: emit::after_key(value, column(text, key.start), style) })
+            Ok(Splice {
+                range: colon..end,
+                text: emit::after_key(value, column(text, key.start), style),
+            })
         }
         (None, Some(parent)) if matches!(parent.value, NodeValue::Seq(_)) => {
             let dash = column(text, node.start).saturating_sub(2);
-            Ok(Splice { range: node.start..node.end, text: emit::sequence_item(value, dash, style) })
+            Ok(Splice {
+                range: node.start..node.end,
+                text: emit::sequence_item(value, dash, style),
+            })
         }
         _ => Err("cannot replace the document root".into()),
     }
 }
 
-fn insert_key(text: &str, map: &Node, key: &str, value: &Value, after: Option<&str>, style: &FileStyle) -> Result<Splice, String> {
-    let NodeValue::Map(entries) = &map.value else { return Err(format!("{} is not a mapping", map.type_name())) };
+fn insert_key(
+    text: &str,
+    map: &Node,
+    key: &str,
+    value: &Value,
+    after: Option<&str>,
+    style: &FileStyle,
+) -> Result<Splice, String> {
+    let NodeValue::Map(entries) = &map.value else {
+        return Err(format!("{} is not a mapping", map.type_name()));
+    };
     if is_flow(text, map) {
         let close = map.end - 1;
-        let entry = format!("{}: {}", emit::key_text(key), emit::inline_scalar(value, None, true));
+        let entry = format!(
+            "{}: {}",
+            emit::key_text(key),
+            emit::inline_scalar(value, None, true)
+        );
         let sep = if entries.is_empty() { "" } else { ", " };
-        return Ok(Splice { range: close..close, text: format!("{sep}{entry}") });
+        return Ok(Splice {
+            range: close..close,
+            text: format!("{sep}{entry}"),
+        });
     }
-    let Some((first_key, _)) = entries.first() else { return Err("an empty block mapping".into()) };
+    let Some((first_key, _)) = entries.first() else {
+        return Err("an empty block mapping".into());
+    };
     let pad = column(text, first_key.start);
     let anchor_value = match after {
-        Some(a) => entries.iter().find(|(k, _)| k.as_str() == Some(a)).map(|(_, v)| v),
+        Some(a) => entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(a))
+            .map(|(_, v)| v),
         None => None,
     }
     .or(entries.last().map(|(_, v)| v))
     .ok_or("an empty mapping")?;
     let at = line_end(text, anchor_value.end.max(anchor_value.start));
-    let line = format!("{}{}{}:{}", style.newline(), " ".repeat(pad), emit::key_text(key), emit::after_key(value, pad, style));
-    Ok(Splice { range: at..at, text: line })
+    let line = format!(
+        "{}{}{}:{}",
+        style.newline(),
+        " ".repeat(pad),
+        emit::key_text(key),
+        emit::after_key(value, pad, style)
+    );
+    Ok(Splice {
+        range: at..at,
+        text: line,
+    })
 }
 
 fn append(text: &str, seq: &Node, value: &Value, style: &FileStyle) -> Result<Splice, String> {
-    let NodeValue::Seq(items) = &seq.value else { return Err(format!("{} is not a list", seq.type_name())) };
+    let NodeValue::Seq(items) = &seq.value else {
+        return Err(format!("{} is not a list", seq.type_name()));
+    };
     if is_flow(text, seq) {
         let close = seq.end - 1;
         let sep = if items.is_empty() { "" } else { ", " };
-        return Ok(Splice { range: close..close, text: format!("{sep}{}", emit::inline_scalar(value, None, true)) });
+        return Ok(Splice {
+            range: close..close,
+            text: format!("{sep}{}", emit::inline_scalar(value, None, true)),
+        });
     }
     let last = items.last().ok_or("an empty block list")?;
     let dash = column(text, seq.start);
     let at = line_end(text, last.end.max(last.start));
     Ok(Splice {
         range: at..at,
-        text: format!("{}{}- {}", style.newline(), " ".repeat(dash), emit::sequence_item(value, dash, style)),
+        text: format!(
+            "{}{}- {}",
+            style.newline(),
+            " ".repeat(dash),
+            emit::sequence_item(value, dash, style)
+        ),
     })
 }
 
@@ -252,29 +388,48 @@ fn remove(text: &str, found: &Found<'_>) -> Result<Splice, String> {
         if trimmed.starts_with(',') {
             end += rest.len() - trimmed.len() + 1;
             end += text[end..].len() - text[end..].trim_start_matches(' ').len();
-            return Ok(Splice { range: start..end, text: String::new() });
+            return Ok(Splice {
+                range: start..end,
+                text: String::new(),
+            });
         }
         // The last item: take the comma before it.
         let before = text[..start].trim_end();
-        let start = if before.ends_with(',') { before.len() - 1 } else { start };
-        return Ok(Splice { range: start..end, text: String::new() });
+        let start = if before.ends_with(',') {
+            before.len() - 1
+        } else {
+            start
+        };
+        return Ok(Splice {
+            range: start..end,
+            text: String::new(),
+        });
     }
     match (&parent.value, found.key) {
         (NodeValue::Map(entries), Some(key)) => {
             let ls = line_start(text, key.start);
             let on_dash_line = text[ls..key.start].contains('-');
             if on_dash_line {
-                let index = entries.iter().position(|(k, _)| std::ptr::eq(k, key)).ok_or("key not found")?;
+                let index = entries
+                    .iter()
+                    .position(|(k, _)| std::ptr::eq(k, key))
+                    .ok_or("key not found")?;
                 return match entries.get(index + 1) {
                     Some((next, _)) => Ok(Splice { range: key.start..next.start, text: String::new() }),
                     None => Err("removing the only key of a list item would leave an empty item; remove the item".into()),
                 };
             }
-            Ok(Splice { range: ls..past_line(text, node.end.max(key.end)), text: String::new() })
+            Ok(Splice {
+                range: ls..past_line(text, node.end.max(key.end)),
+                text: String::new(),
+            })
         }
         (NodeValue::Seq(_), None) => {
             let ls = line_start(text, node.start);
-            Ok(Splice { range: ls..past_line(text, node.end), text: String::new() })
+            Ok(Splice {
+                range: ls..past_line(text, node.end),
+                text: String::new(),
+            })
         }
         _ => Err("nothing to remove there".into()),
     }

@@ -24,7 +24,11 @@ impl FileStyle {
     /// Detects the style of `text`, whose tree is `root`; defaults to dbt's usual 2-space,
     /// indented-sequence style.
     pub fn detect(text: &str, root: Option<&Node>) -> Self {
-        let mut style = FileStyle { indent: 2, indented_sequences: true, crlf: text.contains("\r\n") };
+        let mut style = FileStyle {
+            indent: 2,
+            indented_sequences: true,
+            crlf: text.contains("\r\n"),
+        };
         let Some(root) = root else { return style };
         let mut indents = Vec::new();
         let mut seq_votes = (0usize, 0usize);

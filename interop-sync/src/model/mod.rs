@@ -25,7 +25,13 @@ impl ResourceId {
 
 impl Resource {
     /// A resource with the given identity and location and nothing else known yet.
-    pub fn new(kind: ResourceKind, package: &str, name: &str, unique_id: String, location: Location) -> Self {
+    pub fn new(
+        kind: ResourceKind,
+        package: &str,
+        name: &str,
+        unique_id: String,
+        location: Location,
+    ) -> Self {
         Resource {
             unique_id: ResourceId(unique_id),
             kind,
@@ -75,7 +81,13 @@ pub struct Location {
 impl Location {
     /// A location covering a whole file.
     pub fn whole_file(file: &str, len: usize) -> Self {
-        Location { file: file.to_string(), line: 1, column: 1, span: 0..len, yaml_path: String::new() }
+        Location {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            span: 0..len,
+            yaml_path: String::new(),
+        }
     }
 }
 

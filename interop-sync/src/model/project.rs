@@ -116,9 +116,15 @@ impl DbtProject {
     /// The configuration `dbt_project.yml` gives a resource with the given fqn (`[package,
     /// folders..., name]`) in `block`: the `+key` (and legacy bare-key) values along the path,
     /// the most specific last. `tags` are unioned, `meta` dicts merged, other keys replaced.
-    pub fn config_for(&self, block: &str, fqn: &[String]) -> serde_json::Map<String, serde_json::Value> {
+    pub fn config_for(
+        &self,
+        block: &str,
+        fqn: &[String],
+    ) -> serde_json::Map<String, serde_json::Value> {
         let mut out = serde_json::Map::new();
-        let Some(mut node) = self.config_tree(block) else { return out };
+        let Some(mut node) = self.config_tree(block) else {
+            return out;
+        };
         apply_level(&mut out, node);
         for segment in fqn {
             match node.get(segment.as_str()) {

@@ -35,7 +35,9 @@ fn config_block(kind: ResourceKind) -> &'static str {
         ResourceKind::SemanticModel => "semantic-models",
         ResourceKind::SavedQuery => "saved-queries",
         ResourceKind::Function => "functions",
-        ResourceKind::Group | ResourceKind::Doc | ResourceKind::Macro | ResourceKind::Operation => "",
+        ResourceKind::Group | ResourceKind::Doc | ResourceKind::Macro | ResourceKind::Operation => {
+            ""
+        }
     }
 }
 
@@ -48,8 +50,17 @@ struct Assembler<'a> {
     errors: Vec<ReadError>,
 }
 
-pub(crate) fn assemble<'a>(project: &'a DbtProject, inputs: &'a [Input<'a>]) -> (Vec<Resource>, Vec<ReadError>) {
-    let mut a = Assembler { project, package: &project.name, resources: Vec::new(), fqns: Vec::new(), errors: Vec::new() };
+pub(crate) fn assemble<'a>(
+    project: &'a DbtProject,
+    inputs: &'a [Input<'a>],
+) -> (Vec<Resource>, Vec<ReadError>) {
+    let mut a = Assembler {
+        project,
+        package: &project.name,
+        resources: Vec::new(),
+        fqns: Vec::new(),
+        errors: Vec::new(),
+    };
     let mut declared = Vec::new();
     for input in inputs {
         a.file_resources(input, &mut declared);
@@ -105,7 +116,11 @@ impl<'a> Assembler<'a> {
         fqn
     }
 
-    fn file_resources(&mut self, input: &'a Input<'a>, declared: &mut Vec<(&'a Input<'a>, &'a Node)>) {
+    fn file_resources(
+        &mut self,
+        input: &'a Input<'a>,
+        declared: &mut Vec<(&'a Input<'a>, &'a Node)>,
+    ) {
         let pkg = self.package;
         match input.parsed {
             Parsed::Unreadable(e) => self.errors.push(e.clone()),
@@ -172,11 +187,19 @@ impl<'a> Assembler<'a> {
 
     fn find_file_resource(&self, kind: ResourceKind, name: &str) -> Option<usize> {
         self.resources.iter().position(|r| {
-            r.kind == kind && r.name == name && r.version.is_none() && r.properties_location.is_none()
+            r.kind == kind
+                && r.name == name
+                && r.version.is_none()
+                && r.properties_location.is_none()
         })
     }
 
-    fn apply_patch(&mut self, path: &'a str, patch: super::properties::Patch<'a>, tests: &mut Vec<PendingTest<'a>>) {
+    fn apply_patch(
+        &mut self,
+        path: &'a str,
+        patch: super::properties::Patch<'a>,
+        tests: &mut Vec<PendingTest<'a>>,
+    ) {
         let kind = patch.kind;
         if kind == ResourceKind::Model
             && let Some(versions) = patch.node.get("versions").and_then(Node::as_seq)
@@ -192,12 +215,21 @@ impl<'a> Assembler<'a> {
                     line: patch.location.line,
                     column: patch.location.column,
                     yaml_path: patch.location.yaml_path.clone(),
-                    message: format!("no {} named '{}' for these properties", kind.label(), patch.name),
+                    message: format!(
+                        "no {} named '{}' for these properties",
+                        kind.label(),
+                        patch.name
+                    ),
                 });
             }
             return;
         };
-        let mut scratch = PropertiesFile { package: self.package, file: path, fqn_dirs: Vec::new(), out: Default::default() };
+        let mut scratch = PropertiesFile {
+            package: self.package,
+            file: path,
+            fqn_dirs: Vec::new(),
+            out: Default::default(),
+        };
         let columns = scratch.columns(patch.node, &patch.location.yaml_path);
         self.errors.extend(scratch.out.errors);
         let r = &mut self.resources[index];
@@ -225,7 +257,10 @@ impl<'a> Assembler<'a> {
         let base = patch.node;
         let base_path = &patch.location.yaml_path;
         let fqn_dirs = files::fqn_dirs(path, &self.project.paths);
-        let base_columns = base.get("columns").and_then(Node::as_seq).unwrap_or_default();
+        let base_columns = base
+            .get("columns")
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
         for (i, version) in versions.iter().enumerate() {
             let vpath = format!("{base_path}.versions[{i}]");
             let Some(v) = version.get("v").and_then(Node::as_text) else {
@@ -250,7 +285,10 @@ impl<'a> Assembler<'a> {
                     line: version.line,
                     column: version.column,
                     yaml_path: vpath,
-                    message: format!("no model file '{file_stem}' for version {v} of '{}'", patch.name),
+                    message: format!(
+                        "no model file '{file_stem}' for version {v} of '{}'",
+                        patch.name
+                    ),
                 });
                 continue;
             };
@@ -267,19 +305,35 @@ impl<'a> Assembler<'a> {
             let mut col_nodes: Vec<(&'a Node, String)> = Vec::new();
             for (j, c) in base_columns.iter().enumerate() {
                 let name = c.get("name").and_then(Node::as_text).unwrap_or_default();
-                let included = include.as_ref().is_none_or(|l| l.contains(&name)) && !exclude.contains(&name);
+                let included =
+                    include.as_ref().is_none_or(|l| l.contains(&name)) && !exclude.contains(&name);
                 if included {
                     col_nodes.push((c, format!("{base_path}.columns[{j}]")));
                 }
             }
-            for (j, c) in version.get("columns").and_then(Node::as_seq).unwrap_or_default().iter().enumerate() {
+            for (j, c) in version
+                .get("columns")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
                 if c.get("include").is_none() && c.get("exclude").is_none() {
                     col_nodes.push((c, format!("{vpath}.columns[{j}]")));
                 }
             }
-            let mut scratch = PropertiesFile { package: self.package, file: path, fqn_dirs: fqn_dirs.clone(), out: Default::default() };
+            let mut scratch = PropertiesFile {
+                package: self.package,
+                file: path,
+                fqn_dirs: fqn_dirs.clone(),
+                out: Default::default(),
+            };
             let mut columns = Vec::new();
-            let target = PendingTarget::Node { kind: ResourceKind::Model, name: patch.name.clone(), version: Some(v.clone()) };
+            let target = PendingTarget::Node {
+                kind: ResourceKind::Model,
+                name: patch.name.clone(),
+                version: Some(v.clone()),
+            };
             for (c, cpath) in &col_nodes {
                 if let Some(name) = c.get("name").and_then(Node::as_text) {
                     columns.push(crate::model::Column {
@@ -295,17 +349,20 @@ impl<'a> Assembler<'a> {
                     }
                 }
             }
-            let (test_holder, test_path) = if version.get("data_tests").is_some() || version.get("tests").is_some() {
-                (version, vpath.clone())
-            } else {
-                (base, base_path.clone())
-            };
+            let (test_holder, test_path) =
+                if version.get("data_tests").is_some() || version.get("tests").is_some() {
+                    (version, vpath.clone())
+                } else {
+                    (base, base_path.clone())
+                };
             scratch.node_tests(test_holder, &test_path, &target);
             tests.extend(scratch.out.tests);
             self.errors.extend(scratch.out.errors);
 
             let mut props = base.to_json();
-            if let (Some(obj), serde_json::Value::Object(vobj)) = (props.as_object_mut(), version.to_json()) {
+            if let (Some(obj), serde_json::Value::Object(vobj)) =
+                (props.as_object_mut(), version.to_json())
+            {
                 obj.remove("versions");
                 for (k, val) in vobj {
                     obj.insert(k, val);
@@ -346,12 +403,17 @@ impl<'a> Assembler<'a> {
             let f = &self.fqns[index];
             f[..f.len().saturating_sub(1)].to_vec()
         };
-        let Some(sm) = entry.get("semantic_model") else { return };
+        let Some(sm) = entry.get("semantic_model") else {
+            return;
+        };
         let (on, name) = match sm.to_json() {
             serde_json::Value::Bool(b) => (b, model_name.clone()),
             serde_json::Value::Object(o) => (
                 o.get("enabled").and_then(|v| v.as_bool()).unwrap_or(true),
-                o.get("name").and_then(|v| v.as_str()).unwrap_or(&model_name).to_string(),
+                o.get("name")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or(&model_name)
+                    .to_string(),
             ),
             _ => (false, model_name.clone()),
         };
@@ -364,26 +426,53 @@ impl<'a> Assembler<'a> {
             self.package,
             &name,
             format!("semantic_model.{}.{name}", self.package),
-            Location { yaml_path: sm_path, line: sm.line, column: sm.column, span: sm.start..sm.end, file: location.file.clone() },
+            Location {
+                yaml_path: sm_path,
+                line: sm.line,
+                column: sm.column,
+                span: sm.start..sm.end,
+                file: location.file.clone(),
+            },
         );
         r.parent = Some(model_id.clone());
         r.properties = sm.to_json();
         r.enabled = model_enabled;
-        r.references.push(Reference::Ref { package: None, name: model_name.clone(), version: None });
+        r.references.push(Reference::Ref {
+            package: None,
+            name: model_name.clone(),
+            version: None,
+        });
         let mut fqn = fqn_prefix.clone();
         fqn.push(name.clone());
         self.push(r, fqn);
-        for (i, metric) in entry.get("metrics").and_then(Node::as_seq).unwrap_or_default().iter().enumerate() {
-            let Some(mname) = metric.get("name").and_then(Node::as_text) else { continue };
+        for (i, metric) in entry
+            .get("metrics")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let Some(mname) = metric.get("name").and_then(Node::as_text) else {
+                continue;
+            };
             let mpath = format!("{}.metrics[{i}]", location.yaml_path);
             let mut m = Resource::new(
                 ResourceKind::Metric,
                 self.package,
                 &mname,
                 format!("metric.{}.{mname}", self.package),
-                Location { yaml_path: mpath, line: metric.line, column: metric.column, span: metric.start..metric.end, file: location.file.clone() },
+                Location {
+                    yaml_path: mpath,
+                    line: metric.line,
+                    column: metric.column,
+                    span: metric.start..metric.end,
+                    file: location.file.clone(),
+                },
             );
-            m.parent = Some(ResourceId(format!("semantic_model.{}.{name}", self.package)));
+            m.parent = Some(ResourceId(format!(
+                "semantic_model.{}.{name}",
+                self.package
+            )));
             m.properties = metric.to_json();
             m.description = metric.get("description").and_then(Node::as_text);
             m.enabled = model_enabled && enabled_in(metric).unwrap_or(true);
@@ -409,7 +498,12 @@ impl<'a> Assembler<'a> {
             if set_in_yaml {
                 continue;
             }
-            if let Some(enabled) = self.project.config_for(block, fqn).get("enabled").and_then(|v| v.as_bool()) {
+            if let Some(enabled) = self
+                .project
+                .config_for(block, fqn)
+                .get("enabled")
+                .and_then(|v| v.as_bool())
+            {
                 r.enabled = enabled;
             }
         }
@@ -417,7 +511,8 @@ impl<'a> Assembler<'a> {
 
     fn generic_tests(&mut self, tests: Vec<PendingTest<'a>>) {
         // Targets by (kind, name, version) and by source, to find ids and enabled-ness.
-        let mut nodes: HashMap<(ResourceKind, String, Option<String>), (ResourceId, bool)> = HashMap::new();
+        let mut nodes: HashMap<(ResourceKind, String, Option<String>), (ResourceId, bool)> =
+            HashMap::new();
         for r in &self.resources {
             match r.kind {
                 ResourceKind::Model | ResourceKind::Seed | ResourceKind::Snapshot => {
@@ -451,9 +546,19 @@ impl<'a> Assembler<'a> {
                 }
             };
             let (target, parent) = match &test.target {
-                PendingTarget::Node { kind, name, version } => {
+                PendingTarget::Node {
+                    kind,
+                    name,
+                    version,
+                } => {
                     let parent = nodes.get(&(*kind, name.clone(), version.clone())).cloned();
-                    (TestTarget::Node { name, version: version.as_deref() }, parent)
+                    (
+                        TestTarget::Node {
+                            name,
+                            version: version.as_deref(),
+                        },
+                        parent,
+                    )
                 }
                 PendingTarget::Source { source, table } => {
                     let id = format!("source.{}.{source}.{table}", self.package);
@@ -461,7 +566,9 @@ impl<'a> Assembler<'a> {
                     (TestTarget::Source { source, table }, parent)
                 }
             };
-            let Some((parent_id, parent_enabled)) = parent else { continue };
+            let Some((parent_id, parent_enabled)) = parent else {
+                continue;
+            };
             let column = test.column.clone().or(parsed.column_name.clone());
             let call = GenericTestCall {
                 package: self.package,
@@ -473,7 +580,13 @@ impl<'a> Assembler<'a> {
                 explicit_name: parsed.explicit_name.as_deref(),
             };
             let identity = test_name::generic_test_identity(&call);
-            let mut r = Resource::new(ResourceKind::GenericTest, self.package, &identity.name, identity.unique_id, test.location.clone());
+            let mut r = Resource::new(
+                ResourceKind::GenericTest,
+                self.package,
+                &identity.name,
+                identity.unique_id,
+                test.location.clone(),
+            );
             r.properties = json;
             r.description = parsed.description.clone();
             r.parent = Some(parent_id);
@@ -481,7 +594,11 @@ impl<'a> Assembler<'a> {
             let mut fqn = vec![self.package.to_string()];
             fqn.extend(test.fqn_dirs.iter().cloned());
             fqn.push(identity.name.clone());
-            let project = self.project.config_for("data_tests", &fqn).get("enabled").and_then(|v| v.as_bool());
+            let project = self
+                .project
+                .config_for("data_tests", &fqn)
+                .get("enabled")
+                .and_then(|v| v.as_bool());
             // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only the
             // test's own config and dbt_project.yml decide.
             let _ = parent_enabled;
@@ -496,7 +613,10 @@ impl<'a> Assembler<'a> {
         let mut versions: HashMap<&str, Vec<&str>> = HashMap::new();
         for r in &self.resources {
             if let (ResourceKind::Model, Some(v)) = (r.kind, &r.version) {
-                versions.entry(r.name.as_str()).or_default().push(v.as_str());
+                versions
+                    .entry(r.name.as_str())
+                    .or_default()
+                    .push(v.as_str());
             }
         }
         let versions: HashMap<String, Vec<String>> = versions
@@ -508,13 +628,20 @@ impl<'a> Assembler<'a> {
         while i < self.resources.len() {
             let r = &self.resources[i];
             let model = r.properties.get("model").map(json_text);
-            let Some(model_versions) = model.as_ref().and_then(|m| versions.get(m)).filter(|_| r.kind == ResourceKind::UnitTest) else {
+            let Some(model_versions) = model
+                .as_ref()
+                .and_then(|m| versions.get(m))
+                .filter(|_| r.kind == ResourceKind::UnitTest)
+            else {
                 i += 1;
                 continue;
             };
             let filter = r.properties.get("versions");
             let listed = |key: &str| -> Option<Vec<String>> {
-                filter?.get(key)?.as_array().map(|a| a.iter().map(json_text).collect())
+                filter?
+                    .get(key)?
+                    .as_array()
+                    .map(|a| a.iter().map(json_text).collect())
             };
             let (include, exclude) = (listed("include"), listed("exclude"));
             let chosen: Vec<&String> = model_versions
@@ -541,7 +668,10 @@ impl<'a> Assembler<'a> {
 
     fn hooks(&mut self) {
         let pkg = self.package.to_string();
-        for (which, hooks) in [("on-run-start", &self.project.on_run_start), ("on-run-end", &self.project.on_run_end)] {
+        for (which, hooks) in [
+            ("on-run-start", &self.project.on_run_start),
+            ("on-run-end", &self.project.on_run_end),
+        ] {
             for (i, _) in hooks.iter().enumerate() {
                 let name = format!("{pkg}-{which}-{i}");
                 let r = Resource::new(
@@ -549,7 +679,10 @@ impl<'a> Assembler<'a> {
                     &pkg,
                     &name,
                     format!("operation.{pkg}.{name}"),
-                    Location { yaml_path: format!("{which}[{i}]"), ..self.project.location.clone() },
+                    Location {
+                        yaml_path: format!("{which}[{i}]"),
+                        ..self.project.location.clone()
+                    },
                 );
                 self.resources.push(r);
                 self.fqns.push(vec![pkg.clone(), "hooks".into(), name]);
@@ -595,7 +728,10 @@ impl<'a> Assembler<'a> {
                             message: format!("doc('{}') names no docs block", call.name),
                         });
                     }
-                    found.push(Reference::Doc { package: call.package, name: call.name });
+                    found.push(Reference::Doc {
+                        package: call.package,
+                        name: call.name,
+                    });
                 }
             }
             for f in found {
@@ -619,7 +755,10 @@ impl<'a> Assembler<'a> {
                     line: loc.line,
                     column: loc.column,
                     yaml_path: loc.yaml_path.clone(),
-                    message: format!("{} is also declared in {}:{}", r.unique_id, first.file, first.line),
+                    message: format!(
+                        "{} is also declared in {}:{}",
+                        r.unique_id, first.file, first.line
+                    ),
                 });
             }
         }
@@ -628,12 +767,19 @@ impl<'a> Assembler<'a> {
 }
 
 fn include_exclude(version: &Node) -> (Option<Vec<String>>, Vec<String>) {
-    for c in version.get("columns").and_then(Node::as_seq).unwrap_or_default() {
+    for c in version
+        .get("columns")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
         if c.get("include").is_some() || c.get("exclude").is_some() {
             let include = match c.get("include").map(Node::to_json) {
-                Some(serde_json::Value::Array(items)) => {
-                    Some(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-                }
+                Some(serde_json::Value::Array(items)) => Some(
+                    items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect(),
+                ),
                 _ => None,
             };
             let exclude = c

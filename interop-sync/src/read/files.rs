@@ -10,7 +10,8 @@ fn under<'a>(path: &'a str, folders: &[String]) -> Option<&'a str> {
         if f.is_empty() || f == "." {
             return Some(path);
         }
-        path.strip_prefix(f.as_str()).and_then(|rest| rest.strip_prefix('/'))
+        path.strip_prefix(f.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
     })
 }
 
@@ -95,13 +96,21 @@ pub(crate) fn apply_sql_facts(r: &mut Resource, facts: &SqlFacts) {
         });
     }
     for call in &facts.sources {
-        r.references.push(Reference::Source { source: call.source.clone(), table: call.table.clone() });
+        r.references.push(Reference::Source {
+            source: call.source.clone(),
+            table: call.table.clone(),
+        });
     }
     r.sql_config = facts.config.clone();
     r.vars = facts.vars.iter().map(|v| v.name.clone()).collect();
     if !facts.is_certain() {
         r.uncertain = Some(
-            facts.uncertain.iter().map(|u| u.reason.as_str()).collect::<Vec<_>>().join("; "),
+            facts
+                .uncertain
+                .iter()
+                .map(|u| u.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
         );
     }
 }
@@ -123,7 +132,10 @@ pub(crate) fn block_resources(
             BlockKind::Test => (ResourceKind::Macro, format!("test_{}", block.name)),
             BlockKind::Materialization => {
                 let adapter = block.adapter.as_deref().unwrap_or("default");
-                (ResourceKind::Macro, format!("materialization_{}_{adapter}", block.name))
+                (
+                    ResourceKind::Macro,
+                    format!("materialization_{}_{adapter}", block.name),
+                )
             }
         };
         let (line, column) = jinja::line_col(text, block.span.start);
@@ -134,7 +146,13 @@ pub(crate) fn block_resources(
             span: block.span.clone(),
             yaml_path: String::new(),
         };
-        let mut r = Resource::new(kind, package, &name, format!("{}.{package}.{name}", kind.id_prefix()), location);
+        let mut r = Resource::new(
+            kind,
+            package,
+            &name,
+            format!("{}.{package}.{name}", kind.id_prefix()),
+            location,
+        );
         let body = text.get(block.body.clone()).unwrap_or_default();
         match block.kind {
             BlockKind::Docs => r.description = Some(body.to_string()),
@@ -162,14 +180,23 @@ pub(crate) fn python_facts(text: &str) -> SqlFacts {
                 .map(|a| {
                     let a = a.trim();
                     let q = a.chars().next()?;
-                    (matches!(q, '"' | '\'') && a.len() >= 2 && a.ends_with(q)).then(|| a[1..a.len() - 1].to_string())
+                    (matches!(q, '"' | '\'') && a.len() >= 2 && a.ends_with(q))
+                        .then(|| a[1..a.len() - 1].to_string())
                 })
                 .collect();
             match (literals, is_ref) {
                 (Some(l), true) if l.len() == 1 || l.len() == 2 => {
-                    let (package, name) =
-                        if l.len() == 2 { (Some(l[0].clone()), l[1].clone()) } else { (None, l[0].clone()) };
-                    facts.refs.push(jinja::RefCall { package, name, version: None, offset: base + i });
+                    let (package, name) = if l.len() == 2 {
+                        (Some(l[0].clone()), l[1].clone())
+                    } else {
+                        (None, l[0].clone())
+                    };
+                    facts.refs.push(jinja::RefCall {
+                        package,
+                        name,
+                        version: None,
+                        offset: base + i,
+                    });
                 }
                 (Some(l), false) if l.len() == 2 => facts.sources.push(jinja::SourceCall {
                     source: l[0].clone(),
@@ -196,11 +223,23 @@ mod tests {
     fn classify_by_folder_and_extension() {
         let paths = ProjectPaths::default();
         assert_eq!(classify("models/a/b.sql", &paths), Some(FileRole::Model));
-        assert_eq!(classify("models/a/_models.yml", &paths), Some(FileRole::Properties));
-        assert_eq!(classify("models/a/b.py", &paths), Some(FileRole::PythonModel));
-        assert_eq!(classify("tests/generic/is_even.sql", &paths), Some(FileRole::GenericTestDefinition));
+        assert_eq!(
+            classify("models/a/_models.yml", &paths),
+            Some(FileRole::Properties)
+        );
+        assert_eq!(
+            classify("models/a/b.py", &paths),
+            Some(FileRole::PythonModel)
+        );
+        assert_eq!(
+            classify("tests/generic/is_even.sql", &paths),
+            Some(FileRole::GenericTestDefinition)
+        );
         assert_eq!(classify("tests/fixtures/rows.sql", &paths), None);
-        assert_eq!(classify("tests/assert_x.sql", &paths), Some(FileRole::SingularTest));
+        assert_eq!(
+            classify("tests/assert_x.sql", &paths),
+            Some(FileRole::SingularTest)
+        );
         assert_eq!(classify("seeds/raw.csv", &paths), Some(FileRole::Seed));
         assert_eq!(classify("docs/overview.md", &paths), None);
         assert_eq!(classify("models/docs.md", &paths), Some(FileRole::Docs));
@@ -212,14 +251,19 @@ mod tests {
     #[test]
     fn fqn_middle_is_the_folders() {
         let paths = ProjectPaths::default();
-        assert_eq!(fqn_dirs("models/marts/finance/orders.sql", &paths), vec!["marts", "finance"]);
+        assert_eq!(
+            fqn_dirs("models/marts/finance/orders.sql", &paths),
+            vec!["marts", "finance"]
+        );
         assert!(fqn_dirs("models/orders.sql", &paths).is_empty());
         assert_eq!(stem("models/a/orders.sql"), "orders");
     }
 
     #[test]
     fn python_model_refs() {
-        let f = python_facts("def model(dbt, session):\n    a = dbt.ref(\"orders\")\n    b = dbt.source('shop', 'raw')\n    c = dbt.ref(name)\n");
+        let f = python_facts(
+            "def model(dbt, session):\n    a = dbt.ref(\"orders\")\n    b = dbt.source('shop', 'raw')\n    c = dbt.ref(name)\n",
+        );
         assert_eq!(f.refs.len(), 1);
         assert_eq!(f.refs[0].name, "orders");
         assert_eq!(f.sources.len(), 1);

@@ -92,12 +92,18 @@ pub struct Project {
 impl Project {
     /// The enabled resource with this unique id.
     pub fn get(&self, unique_id: &str) -> Option<&Resource> {
-        let start = self.resources.partition_point(|r| r.unique_id.as_str() < unique_id);
+        let start = self
+            .resources
+            .partition_point(|r| r.unique_id.as_str() < unique_id);
         self.resources[start..]
             .iter()
             .take_while(|r| r.unique_id.as_str() == unique_id)
             .find(|r| r.enabled)
-            .or_else(|| self.resources.get(start).filter(|r| r.unique_id.as_str() == unique_id))
+            .or_else(|| {
+                self.resources
+                    .get(start)
+                    .filter(|r| r.unique_id.as_str() == unique_id)
+            })
     }
 
     /// Files that had at least one error.
@@ -110,7 +116,10 @@ impl Project {
 
     /// Ids of the enabled resources.
     pub fn enabled_ids(&self) -> impl Iterator<Item = &ResourceId> {
-        self.resources.iter().filter(|r| r.enabled).map(|r| &r.unique_id)
+        self.resources
+            .iter()
+            .filter(|r| r.enabled)
+            .map(|r| &r.unique_id)
     }
 }
 
@@ -138,7 +147,10 @@ pub enum ProjectReadError {
 #[derive(Debug)]
 pub(crate) enum Parsed {
     Yaml(Result<Option<yaml::Node>, yaml::YamlError>),
-    Sql { facts: jinja::SqlFacts, text: Arc<str> },
+    Sql {
+        facts: jinja::SqlFacts,
+        text: Arc<str>,
+    },
     Blocks(Result<Vec<jinja::JinjaBlock>, jinja::JinjaError>, Arc<str>),
     Csv,
     Unreadable(ReadError),
@@ -155,7 +167,10 @@ pub struct Reader {
 impl Reader {
     /// A reader with the given limits.
     pub fn new(limits: Limits) -> Self {
-        Reader { limits, cache: Mutex::default() }
+        Reader {
+            limits,
+            cache: Mutex::default(),
+        }
     }
 
     /// The limits in force.
@@ -172,7 +187,10 @@ impl Reader {
     pub fn read(&self, source: &dyn ProjectSource) -> Result<Project, ProjectReadError> {
         let listed = source.list()?;
         if listed.len() > self.limits.max_files {
-            return Err(ProjectReadError::TooManyFiles { found: listed.len(), limit: self.limits.max_files });
+            return Err(ProjectReadError::TooManyFiles {
+                found: listed.len(),
+                limit: self.limits.max_files,
+            });
         }
         let project_file = listed
             .iter()
@@ -187,9 +205,8 @@ impl Reader {
         let (dbt_project, mut errors) = {
             let bytes = source.read(project_file)?;
             let text = decode(&bytes, "dbt_project.yml").map_err(ProjectReadError::Project)?;
-            let root = yaml::parse(text, &self.limits).map_err(|e| {
-                ProjectReadError::Project(yaml_error("dbt_project.yml", e))
-            })?;
+            let root = yaml::parse(text, &self.limits)
+                .map_err(|e| ProjectReadError::Project(yaml_error("dbt_project.yml", e)))?;
             project_file::read_project("dbt_project.yml", root.as_ref(), text.len())
                 .map_err(ProjectReadError::Project)?
         };
@@ -202,8 +219,7 @@ impl Reader {
 
         // Blobs are read one by one (a git repository handle is not shared across threads),
         // skipping those already parsed; parsing then runs in parallel.
-        let mut loaded: Vec<(SourceFile, FileRole, Oid, Option<Arc<Parsed>>, Option<Vec<u8>>)> =
-            Vec::with_capacity(selected.len());
+        let mut loaded: Vec<Loaded> = Vec::with_capacity(selected.len());
         for (file, role) in selected {
             if let Some(size) = file.size
                 && size > self.limits.max_file_bytes
@@ -211,9 +227,18 @@ impl Reader {
                 let err = ReadError::file(
                     ReadErrorKind::Limit,
                     &file.path,
-                    format!("{size} bytes, more than the limit of {} (max_file_bytes)", self.limits.max_file_bytes),
+                    format!(
+                        "{size} bytes, more than the limit of {} (max_file_bytes)",
+                        self.limits.max_file_bytes
+                    ),
                 );
-                loaded.push((file, role, Oid::ZERO_SHA1, Some(Arc::new(Parsed::Unreadable(err))), None));
+                loaded.push((
+                    file,
+                    role,
+                    Oid::ZERO_SHA1,
+                    Some(Arc::new(Parsed::Unreadable(err))),
+                    None,
+                ));
                 continue;
             }
             if let Some(oid) = file.oid
@@ -225,10 +250,12 @@ impl Reader {
             let bytes = source.read(&file)?;
             let oid = match file.oid {
                 Some(oid) => oid,
-                None => Oid::hash_object(ObjectType::Blob, &bytes).map_err(|e| SourceError::Git {
-                    context: format!("hashing {}", file.path),
-                    source: e,
-                })?,
+                None => {
+                    Oid::hash_object(ObjectType::Blob, &bytes).map_err(|e| SourceError::Git {
+                        context: format!("hashing {}", file.path),
+                        source: e,
+                    })?
+                }
             };
             let hit = self.cached(oid, role);
             let bytes = if hit.is_some() { None } else { Some(bytes) };
@@ -240,7 +267,12 @@ impl Reader {
             .map(|(file, role, oid, hit, bytes)| {
                 let parsed = match hit {
                     Some(p) => p,
-                    None => Arc::new(parse_file(&file.path, role, bytes.as_deref().unwrap_or_default(), &self.limits)),
+                    None => Arc::new(parse_file(
+                        &file.path,
+                        role,
+                        bytes.as_deref().unwrap_or_default(),
+                        &self.limits,
+                    )),
                 };
                 (file, role, oid, parsed)
             })
@@ -255,23 +287,49 @@ impl Reader {
 
         let files_out = parsed
             .iter()
-            .map(|(f, role, oid, _)| ProjectFile { path: f.path.clone(), blob: oid.to_string(), role: *role })
+            .map(|(f, role, oid, _)| ProjectFile {
+                path: f.path.clone(),
+                blob: oid.to_string(),
+                role: *role,
+            })
             .collect();
         let inputs: Vec<assemble::Input<'_>> = parsed
             .iter()
-            .map(|(f, role, _, p)| assemble::Input { path: &f.path, role: *role, parsed: p })
+            .map(|(f, role, _, p)| assemble::Input {
+                path: &f.path,
+                role: *role,
+                parsed: p,
+            })
             .collect();
         let (mut resources, more_errors) = assemble::assemble(&dbt_project, &inputs);
         errors.extend(more_errors);
-        resources.sort_by(|a, b| a.unique_id.cmp(&b.unique_id).then(b.enabled.cmp(&a.enabled)));
+        resources.sort_by(|a, b| {
+            a.unique_id
+                .cmp(&b.unique_id)
+                .then(b.enabled.cmp(&a.enabled))
+        });
         errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-        Ok(Project { dbt_project, resources, errors, files: files_out })
+        Ok(Project {
+            dbt_project,
+            resources,
+            errors,
+            files: files_out,
+        })
     }
 
     fn cached(&self, oid: Oid, role: FileRole) -> Option<Arc<Parsed>> {
         self.cache.lock().ok()?.get(&(oid, role)).cloned()
     }
 }
+
+/// A listed file with its blob id, and either its cached parse or its bytes to parse.
+type Loaded = (
+    SourceFile,
+    FileRole,
+    Oid,
+    Option<Arc<Parsed>>,
+    Option<Vec<u8>>,
+);
 
 /// UTF-8 text of a file, without a leading byte-order mark.
 fn decode<'a>(bytes: &'a [u8], path: &str) -> Result<&'a str, ReadError> {
@@ -292,8 +350,19 @@ fn decode<'a>(bytes: &'a [u8], path: &str) -> Result<&'a str, ReadError> {
 }
 
 pub(crate) fn yaml_error(path: &str, e: yaml::YamlError) -> ReadError {
-    let kind = if e.message.contains("(limit ") { ReadErrorKind::Limit } else { ReadErrorKind::Syntax };
-    ReadError { kind, file: path.to_string(), line: e.line, column: e.column, yaml_path: e.yaml_path, message: e.message }
+    let kind = if e.message.contains("(limit ") {
+        ReadErrorKind::Limit
+    } else {
+        ReadErrorKind::Syntax
+    };
+    ReadError {
+        kind,
+        file: path.to_string(),
+        line: e.line,
+        column: e.column,
+        yaml_path: e.yaml_path,
+        message: e.message,
+    }
 }
 
 fn parse_file(path: &str, role: FileRole, bytes: &[u8], limits: &Limits) -> Parsed {
@@ -301,7 +370,11 @@ fn parse_file(path: &str, role: FileRole, bytes: &[u8], limits: &Limits) -> Pars
         return Parsed::Unreadable(ReadError::file(
             ReadErrorKind::Limit,
             path,
-            format!("{} bytes, more than the limit of {} (max_file_bytes)", bytes.len(), limits.max_file_bytes),
+            format!(
+                "{} bytes, more than the limit of {} (max_file_bytes)",
+                bytes.len(),
+                limits.max_file_bytes
+            ),
         ));
     }
     if role == FileRole::Seed {
@@ -318,7 +391,11 @@ fn parse_file(path: &str, role: FileRole, bytes: &[u8], limits: &Limits) -> Pars
         | FileRole::SingularTest
         | FileRole::Function
         | FileRole::PythonModel => Parsed::Sql {
-            facts: if role == FileRole::PythonModel { files::python_facts(text) } else { jinja::extract_sql(text) },
+            facts: if role == FileRole::PythonModel {
+                files::python_facts(text)
+            } else {
+                jinja::extract_sql(text)
+            },
             text: Arc::from(text),
         },
         FileRole::Macro | FileRole::GenericTestDefinition | FileRole::Snapshot | FileRole::Docs => {

@@ -56,7 +56,11 @@ const RESERVED_NAMES: &[&str] = &[
     "ref", "source", "config", "var", "env_var", "this", "model", "target", "adapter", "dbt",
 ];
 
-pub(crate) fn read_project(file: &str, root: Option<&Node>, len: usize) -> Result<(DbtProject, Vec<ReadError>), ReadError> {
+pub(crate) fn read_project(
+    file: &str,
+    root: Option<&Node>,
+    len: usize,
+) -> Result<(DbtProject, Vec<ReadError>), ReadError> {
     let err = |node: &Node, path: &str, kind: ReadErrorKind, message: String| ReadError {
         kind,
         file: file.to_string(),
@@ -66,29 +70,52 @@ pub(crate) fn read_project(file: &str, root: Option<&Node>, len: usize) -> Resul
         message,
     };
     let Some(root) = root.filter(|r| r.as_map().is_some()) else {
-        return Err(ReadError::file(ReadErrorKind::WrongType, file, "dbt_project.yml must be a mapping"));
+        return Err(ReadError::file(
+            ReadErrorKind::WrongType,
+            file,
+            "dbt_project.yml must be a mapping",
+        ));
     };
     let mut warnings = Vec::new();
     for (key, _) in root.as_map().unwrap_or_default() {
         let name = key.as_str().unwrap_or_default();
         if !PROJECT_KEYS.contains(&name) {
-            warnings.push(err(key, name, ReadErrorKind::UnknownKey, format!("unknown key '{name}' in dbt_project.yml")));
+            warnings.push(err(
+                key,
+                name,
+                ReadErrorKind::UnknownKey,
+                format!("unknown key '{name}' in dbt_project.yml"),
+            ));
         }
     }
     let name_node = root.get("name").ok_or_else(|| {
-        ReadError::file(ReadErrorKind::Missing, file, "dbt_project.yml has no 'name'")
+        ReadError::file(
+            ReadErrorKind::Missing,
+            file,
+            "dbt_project.yml has no 'name'",
+        )
     })?;
-    let name = name_node
-        .as_text()
-        .ok_or_else(|| err(name_node, "name", ReadErrorKind::WrongType, "'name' must be a string".into()))?;
-    let valid = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    let name = name_node.as_text().ok_or_else(|| {
+        err(
+            name_node,
+            "name",
+            ReadErrorKind::WrongType,
+            "'name' must be a string".into(),
+        )
+    })?;
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_alphanumeric() || c == '_');
     if !valid || RESERVED_NAMES.contains(&name.as_str()) {
         return Err(err(
             name_node,
             "name",
             ReadErrorKind::WrongType,
-            format!("'{name}' is not a valid project name (letters, digits and _, not a reserved word)"),
+            format!(
+                "'{name}' is not a valid project name (letters, digits and _, not a reserved word)"
+            ),
         ));
     }
 
@@ -96,8 +123,18 @@ pub(crate) fn read_project(file: &str, root: Option<&Node>, len: usize) -> Resul
     let list = |key: &str, target: &mut Vec<String>, warnings: &mut Vec<ReadError>| {
         if let Some(node) = root.get(key) {
             match string_list(node) {
-                Some(v) => *target = v.into_iter().map(|p| p.trim_end_matches('/').to_string()).collect(),
-                None => warnings.push(err(node, key, ReadErrorKind::WrongType, format!("'{key}' must be a list of folders"))),
+                Some(v) => {
+                    *target = v
+                        .into_iter()
+                        .map(|p| p.trim_end_matches('/').to_string())
+                        .collect()
+                }
+                None => warnings.push(err(
+                    node,
+                    key,
+                    ReadErrorKind::WrongType,
+                    format!("'{key}' must be a list of folders"),
+                )),
             }
         }
     };
@@ -125,10 +162,19 @@ pub(crate) fn read_project(file: &str, root: Option<&Node>, len: usize) -> Resul
     let project = DbtProject {
         profile: root.get("profile").and_then(Node::as_text),
         version: root.get("version").and_then(Node::as_text),
-        require_dbt_version: root.get("require-dbt-version").and_then(string_list).unwrap_or_default(),
+        require_dbt_version: root
+            .get("require-dbt-version")
+            .and_then(string_list)
+            .unwrap_or_default(),
         paths,
-        vars: root.get("vars").map(Node::to_json).unwrap_or(serde_json::Value::Null),
-        flags: root.get("flags").map(Node::to_json).unwrap_or(serde_json::Value::Null),
+        vars: root
+            .get("vars")
+            .map(Node::to_json)
+            .unwrap_or(serde_json::Value::Null),
+        flags: root
+            .get("flags")
+            .map(Node::to_json)
+            .unwrap_or(serde_json::Value::Null),
         on_run_start: hooks("on-run-start"),
         on_run_end: hooks("on-run-end"),
         raw: root.to_json(),

@@ -40,7 +40,11 @@ pub(crate) struct Patch<'a> {
 pub(crate) enum PendingTarget {
     /// A model, seed, snapshot (by name); for models, `version` is set when the test comes from
     /// a `versions:` entry.
-    Node { kind: ResourceKind, name: String, version: Option<String> },
+    Node {
+        kind: ResourceKind,
+        name: String,
+        version: Option<String>,
+    },
     /// A source table.
     Source { source: String, table: String },
 }
@@ -82,7 +86,13 @@ impl<'a> PropertiesFile<'a> {
         }
     }
 
-    pub fn error(&mut self, node: &Node, yaml_path: &str, kind: ReadErrorKind, message: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        node: &Node,
+        yaml_path: &str,
+        kind: ReadErrorKind,
+        message: impl Into<String>,
+    ) {
         self.out.errors.push(ReadError {
             kind,
             file: self.file.to_string(),
@@ -97,7 +107,15 @@ impl<'a> PropertiesFile<'a> {
     pub fn read(&mut self, root: &'a Node) {
         let Some(entries) = root.as_map() else {
             if !root.is_null() {
-                self.error(root, "", ReadErrorKind::WrongType, format!("a properties file must be a mapping, not {}", root.type_name()));
+                self.error(
+                    root,
+                    "",
+                    ReadErrorKind::WrongType,
+                    format!(
+                        "a properties file must be a mapping, not {}",
+                        root.type_name()
+                    ),
+                );
             }
             return;
         };
@@ -108,7 +126,10 @@ impl<'a> PropertiesFile<'a> {
                     key,
                     name,
                     ReadErrorKind::UnknownKey,
-                    format!("unknown top-level key '{name}' (dbt reads: {})", TOP_LEVEL_KEYS.join(", ")),
+                    format!(
+                        "unknown top-level key '{name}' (dbt reads: {})",
+                        TOP_LEVEL_KEYS.join(", ")
+                    ),
                 );
                 continue;
             }
@@ -122,23 +143,44 @@ impl<'a> PropertiesFile<'a> {
                 continue;
             }
             let Some(items) = value.as_seq() else {
-                self.error(value, name, ReadErrorKind::WrongType, format!("'{name}' must be a list, not {}", value.type_name()));
+                self.error(
+                    value,
+                    name,
+                    ReadErrorKind::WrongType,
+                    format!("'{name}' must be a list, not {}", value.type_name()),
+                );
                 continue;
             };
             for (i, item) in items.iter().enumerate() {
                 let path = format!("{name}[{i}]");
                 if item.as_map().is_none() {
-                    self.error(item, &path, ReadErrorKind::WrongType, format!("each entry of '{name}' must be a mapping, not {}", item.type_name()));
+                    self.error(
+                        item,
+                        &path,
+                        ReadErrorKind::WrongType,
+                        format!(
+                            "each entry of '{name}' must be a mapping, not {}",
+                            item.type_name()
+                        ),
+                    );
                     continue;
                 }
-                let Some(entry_name) = self.required_name(item, &path) else { continue };
+                let Some(entry_name) = self.required_name(item, &path) else {
+                    continue;
+                };
                 match name {
                     "models" => self.model(item, &path, entry_name),
                     "seeds" => self.file_patch(ResourceKind::Seed, item, &path, entry_name, true),
                     "snapshots" => self.snapshot(item, &path, entry_name),
-                    "analyses" => self.file_patch(ResourceKind::Analysis, item, &path, entry_name, false),
-                    "macros" => self.file_patch(ResourceKind::Macro, item, &path, entry_name, false),
-                    "functions" => self.file_patch(ResourceKind::Function, item, &path, entry_name, false),
+                    "analyses" => {
+                        self.file_patch(ResourceKind::Analysis, item, &path, entry_name, false)
+                    }
+                    "macros" => {
+                        self.file_patch(ResourceKind::Macro, item, &path, entry_name, false)
+                    }
+                    "functions" => {
+                        self.file_patch(ResourceKind::Function, item, &path, entry_name, false)
+                    }
                     "data_tests" | "tests" => {
                         self.file_patch(ResourceKind::SingularTest, item, &path, entry_name, false)
                     }
@@ -146,7 +188,9 @@ impl<'a> PropertiesFile<'a> {
                     "exposures" => self.simple(ResourceKind::Exposure, item, &path, &entry_name),
                     "groups" => self.simple(ResourceKind::Group, item, &path, &entry_name),
                     "metrics" => self.simple(ResourceKind::Metric, item, &path, &entry_name),
-                    "saved_queries" => self.simple(ResourceKind::SavedQuery, item, &path, &entry_name),
+                    "saved_queries" => {
+                        self.simple(ResourceKind::SavedQuery, item, &path, &entry_name)
+                    }
                     "semantic_models" => self.semantic_model(item, &path, &entry_name),
                     "unit_tests" => self.unit_test(item, &path, &entry_name),
                     _ => {}
@@ -160,7 +204,12 @@ impl<'a> PropertiesFile<'a> {
             Some(n) => match n.as_text() {
                 Some(s) if !s.is_empty() => Some(s),
                 _ => {
-                    self.error(n, &format!("{path}.name"), ReadErrorKind::WrongType, format!("'name' must be a non-empty string, not {}", n.type_name()));
+                    self.error(
+                        n,
+                        &format!("{path}.name"),
+                        ReadErrorKind::WrongType,
+                        format!("'name' must be a non-empty string, not {}", n.type_name()),
+                    );
                     None
                 }
             },
@@ -172,8 +221,21 @@ impl<'a> PropertiesFile<'a> {
     }
 
     /// A resource declared entirely by its YAML entry.
-    fn yaml_resource(&self, kind: ResourceKind, item: &Node, path: &str, name: &str, unique_id: String) -> Resource {
-        let mut r = Resource::new(kind, self.package, name, unique_id, self.location(item, path));
+    fn yaml_resource(
+        &self,
+        kind: ResourceKind,
+        item: &Node,
+        path: &str,
+        name: &str,
+        unique_id: String,
+    ) -> Resource {
+        let mut r = Resource::new(
+            kind,
+            self.package,
+            name,
+            unique_id,
+            self.location(item, path),
+        );
         r.properties = item.to_json();
         r.description = item.get("description").and_then(Node::as_text);
         r.enabled = enabled_in(item).unwrap_or(true);
@@ -198,14 +260,20 @@ impl<'a> PropertiesFile<'a> {
     fn semantic_model(&mut self, item: &'a Node, path: &str, name: &str) {
         self.simple(ResourceKind::SemanticModel, item, path, name);
         // `create_metric: true` on a measure also declares a simple metric of the same name.
-        let Some(measures) = item.get("measures").and_then(Node::as_seq) else { return };
+        let Some(measures) = item.get("measures").and_then(Node::as_seq) else {
+            return;
+        };
         for (i, measure) in measures.iter().enumerate() {
-            let creates = measure.get("create_metric").map(Node::to_json) == Some(serde_json::Value::Bool(true));
+            let creates = measure.get("create_metric").map(Node::to_json)
+                == Some(serde_json::Value::Bool(true));
             if let (true, Some(mname)) = (creates, measure.get("name").and_then(Node::as_text)) {
                 let mpath = format!("{path}.measures[{i}]");
                 let id = format!("metric.{}.{mname}", self.package);
                 let mut r = self.yaml_resource(ResourceKind::Metric, measure, &mpath, &mname, id);
-                r.parent = Some(crate::model::ResourceId(format!("semantic_model.{}.{name}", self.package)));
+                r.parent = Some(crate::model::ResourceId(format!(
+                    "semantic_model.{}.{name}",
+                    self.package
+                )));
                 self.out.resources.push(r);
             }
         }
@@ -213,19 +281,44 @@ impl<'a> PropertiesFile<'a> {
 
     fn unit_test(&mut self, item: &'a Node, path: &str, name: &str) {
         let Some(model) = item.get("model").and_then(Node::as_text) else {
-            self.error(item, path, ReadErrorKind::Missing, "unit test has no 'model'");
+            self.error(
+                item,
+                path,
+                ReadErrorKind::Missing,
+                "unit test has no 'model'",
+            );
             return;
         };
         let id = format!("unit_test.{}.{model}.{name}", self.package);
         let mut r = self.yaml_resource(ResourceKind::UnitTest, item, path, name, id);
-        r.references.push(Reference::Ref { package: None, name: model, version: None });
+        r.references.push(Reference::Ref {
+            package: None,
+            name: model,
+            version: None,
+        });
         self.out.resources.push(r);
     }
 
-    fn file_patch(&mut self, kind: ResourceKind, item: &'a Node, path: &str, name: String, tests: bool) {
-        self.out.patches.push(Patch { kind, name: name.clone(), node: item, location: self.location(item, path) });
+    fn file_patch(
+        &mut self,
+        kind: ResourceKind,
+        item: &'a Node,
+        path: &str,
+        name: String,
+        tests: bool,
+    ) {
+        self.out.patches.push(Patch {
+            kind,
+            name: name.clone(),
+            node: item,
+            location: self.location(item, path),
+        });
         if tests {
-            let target = PendingTarget::Node { kind, name, version: None };
+            let target = PendingTarget::Node {
+                kind,
+                name,
+                version: None,
+            };
             self.node_tests(item, path, &target);
             self.column_tests(item, path, &target);
         }
@@ -241,7 +334,11 @@ impl<'a> PropertiesFile<'a> {
         // Tests of versioned models are declared per version by the assembler, which knows the
         // versions; here only unversioned models get theirs.
         if item.get("versions").is_none() {
-            let target = PendingTarget::Node { kind: ResourceKind::Model, name, version: None };
+            let target = PendingTarget::Node {
+                kind: ResourceKind::Model,
+                name,
+                version: None,
+            };
             self.node_tests(item, path, &target);
             self.column_tests(item, path, &target);
         }
@@ -258,7 +355,11 @@ impl<'a> PropertiesFile<'a> {
                 r.references.push(reference);
             }
             self.out.resources.push(r);
-            let target = PendingTarget::Node { kind: ResourceKind::Snapshot, name, version: None };
+            let target = PendingTarget::Node {
+                kind: ResourceKind::Snapshot,
+                name,
+                version: None,
+            };
             self.node_tests(item, path, &target);
             self.column_tests(item, path, &target);
         } else {
@@ -267,31 +368,51 @@ impl<'a> PropertiesFile<'a> {
     }
 
     fn source(&mut self, item: &'a Node, path: &str, source_name: &str) {
-        let Some(tables) = item.get("tables") else { return };
+        let Some(tables) = item.get("tables") else {
+            return;
+        };
         let Some(tables) = tables.as_seq() else {
-            self.error(tables, &format!("{path}.tables"), ReadErrorKind::WrongType, "'tables' must be a list");
+            self.error(
+                tables,
+                &format!("{path}.tables"),
+                ReadErrorKind::WrongType,
+                "'tables' must be a list",
+            );
             return;
         };
         let source_enabled = enabled_in(item);
         for (i, table) in tables.iter().enumerate() {
             let tpath = format!("{path}.tables[{i}]");
             if table.as_map().is_none() {
-                self.error(table, &tpath, ReadErrorKind::WrongType, "each table must be a mapping");
+                self.error(
+                    table,
+                    &tpath,
+                    ReadErrorKind::WrongType,
+                    "each table must be a mapping",
+                );
                 continue;
             }
-            let Some(table_name) = self.required_name(table, &tpath) else { continue };
+            let Some(table_name) = self.required_name(table, &tpath) else {
+                continue;
+            };
             let id = format!("source.{}.{source_name}.{table_name}", self.package);
             let mut r = self.yaml_resource(ResourceKind::Source, table, &tpath, &table_name, id);
             r.enabled = enabled_in(table).or(source_enabled).unwrap_or(true);
             r.columns = self.columns(table, &tpath);
             let mut props = table.to_json();
             if let Some(obj) = props.as_object_mut() {
-                obj.insert("source_name".into(), serde_json::Value::String(source_name.to_string()));
+                obj.insert(
+                    "source_name".into(),
+                    serde_json::Value::String(source_name.to_string()),
+                );
                 obj.insert("source".into(), strip_tables(item.to_json()));
             }
             r.properties = props;
             self.out.resources.push(r);
-            let target = PendingTarget::Source { source: source_name.to_string(), table: table_name };
+            let target = PendingTarget::Source {
+                source: source_name.to_string(),
+                table: table_name,
+            };
             self.node_tests(table, &tpath, &target);
             self.column_tests(table, &tpath, &target);
         }
@@ -299,9 +420,16 @@ impl<'a> PropertiesFile<'a> {
 
     /// The columns of an entry.
     pub fn columns(&mut self, item: &Node, path: &str) -> Vec<Column> {
-        let Some(columns) = item.get("columns") else { return Vec::new() };
+        let Some(columns) = item.get("columns") else {
+            return Vec::new();
+        };
         let Some(columns) = columns.as_seq() else {
-            self.error(columns, &format!("{path}.columns"), ReadErrorKind::WrongType, "'columns' must be a list");
+            self.error(
+                columns,
+                &format!("{path}.columns"),
+                ReadErrorKind::WrongType,
+                "'columns' must be a list",
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -312,10 +440,17 @@ impl<'a> PropertiesFile<'a> {
                 continue;
             }
             if column.as_map().is_none() {
-                self.error(column, &cpath, ReadErrorKind::WrongType, "each column must be a mapping");
+                self.error(
+                    column,
+                    &cpath,
+                    ReadErrorKind::WrongType,
+                    "each column must be a mapping",
+                );
                 continue;
             }
-            let Some(name) = self.required_name(column, &cpath) else { continue };
+            let Some(name) = self.required_name(column, &cpath) else {
+                continue;
+            };
             out.push(Column {
                 name,
                 description: column.get("description").and_then(Node::as_text),
@@ -333,7 +468,9 @@ impl<'a> PropertiesFile<'a> {
 
     /// The `data_tests:` of every column of the entry.
     pub fn column_tests(&mut self, item: &'a Node, path: &str, target: &PendingTarget) {
-        let Some(columns) = item.get("columns").and_then(Node::as_seq) else { return };
+        let Some(columns) = item.get("columns").and_then(Node::as_seq) else {
+            return;
+        };
         for (i, column) in columns.iter().enumerate() {
             if let Some(name) = column.get("name").and_then(Node::as_text) {
                 self.tests_of(column, &format!("{path}.columns[{i}]"), target, Some(name));
@@ -341,10 +478,21 @@ impl<'a> PropertiesFile<'a> {
         }
     }
 
-    fn tests_of(&mut self, item: &'a Node, path: &str, target: &PendingTarget, column: Option<String>) {
+    fn tests_of(
+        &mut self,
+        item: &'a Node,
+        path: &str,
+        target: &PendingTarget,
+        column: Option<String>,
+    ) {
         let (key, list) = match (item.get("data_tests"), item.get("tests")) {
             (Some(_), Some(t)) => {
-                self.error(t, &format!("{path}.tests"), ReadErrorKind::WrongType, "'tests' and 'data_tests' on one entry; keep 'data_tests'");
+                self.error(
+                    t,
+                    &format!("{path}.tests"),
+                    ReadErrorKind::WrongType,
+                    "'tests' and 'data_tests' on one entry; keep 'data_tests'",
+                );
                 return;
             }
             (Some(d), None) => ("data_tests", d),
@@ -355,7 +503,12 @@ impl<'a> PropertiesFile<'a> {
             return;
         }
         let Some(items) = list.as_seq() else {
-            self.error(list, &format!("{path}.{key}"), ReadErrorKind::WrongType, format!("'{key}' must be a list, not {}", list.type_name()));
+            self.error(
+                list,
+                &format!("{path}.{key}"),
+                ReadErrorKind::WrongType,
+                format!("'{key}' must be a list, not {}", list.type_name()),
+            );
             return;
         };
         for (i, entry) in items.iter().enumerate() {
@@ -373,7 +526,10 @@ impl<'a> PropertiesFile<'a> {
 
 /// `config.enabled` of an entry, when set to a boolean.
 pub(crate) fn enabled_in(item: &Node) -> Option<bool> {
-    let value = item.get("config").and_then(|c| c.get("enabled")).or_else(|| item.get("enabled"))?;
+    let value = item
+        .get("config")
+        .and_then(|c| c.get("enabled"))
+        .or_else(|| item.get("enabled"))?;
     value.to_json().as_bool()
 }
 
@@ -403,9 +559,20 @@ pub(crate) fn parse_depends_on(text: &str) -> Option<Reference> {
         positional.push(arg.trim_matches(['\'', '"']).to_string());
     }
     match (func, positional.as_slice()) {
-        ("ref", [name]) => Some(Reference::Ref { package: None, name: name.clone(), version }),
-        ("ref", [pkg, name]) => Some(Reference::Ref { package: Some(pkg.clone()), name: name.clone(), version }),
-        ("source", [s, t]) => Some(Reference::Source { source: s.clone(), table: t.clone() }),
+        ("ref", [name]) => Some(Reference::Ref {
+            package: None,
+            name: name.clone(),
+            version,
+        }),
+        ("ref", [pkg, name]) => Some(Reference::Ref {
+            package: Some(pkg.clone()),
+            name: name.clone(),
+            version,
+        }),
+        ("source", [s, t]) => Some(Reference::Source {
+            source: s.clone(),
+            table: t.clone(),
+        }),
         ("metric", [m]) => Some(Reference::Metric { name: m.clone() }),
         _ => None,
     }

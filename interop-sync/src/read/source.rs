@@ -53,7 +53,14 @@ pub trait ProjectSource {
 }
 
 /// Folders below the project root that dbt never reads and that can be large.
-const SKIPPED_DIRS: &[&str] = &[".git", "target", "dbt_packages", "dbt_modules", "logs", "node_modules"];
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    "target",
+    "dbt_packages",
+    "dbt_modules",
+    "logs",
+    "node_modules",
+];
 
 fn skipped(name: &str) -> bool {
     SKIPPED_DIRS.contains(&name) || name.starts_with(".venv")
@@ -96,26 +103,34 @@ impl ProjectSource for FolderSource {
                     source,
                 })?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+                let rel = if prefix.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{prefix}/{name}")
+                };
                 let file_type = entry.file_type().map_err(|source| SourceError::Io {
                     path: rel.clone(),
                     source,
                 })?;
                 let path = entry.path();
                 let (is_dir, size) = if file_type.is_symlink() {
-                    let target = path
-                        .canonicalize()
-                        .map_err(|source| SourceError::Io { path: rel.clone(), source })?;
+                    let target = path.canonicalize().map_err(|source| SourceError::Io {
+                        path: rel.clone(),
+                        source,
+                    })?;
                     if !target.starts_with(&canonical_root) {
                         return Err(SourceError::SymlinkEscape(rel));
                     }
-                    let meta = std::fs::metadata(&target)
-                        .map_err(|source| SourceError::Io { path: rel.clone(), source })?;
+                    let meta = std::fs::metadata(&target).map_err(|source| SourceError::Io {
+                        path: rel.clone(),
+                        source,
+                    })?;
                     (meta.is_dir(), meta.len())
                 } else {
-                    let meta = entry
-                        .metadata()
-                        .map_err(|source| SourceError::Io { path: rel.clone(), source })?;
+                    let meta = entry.metadata().map_err(|source| SourceError::Io {
+                        path: rel.clone(),
+                        source,
+                    })?;
                     (file_type.is_dir(), meta.len())
                 };
                 if is_dir {
@@ -123,7 +138,11 @@ impl ProjectSource for FolderSource {
                         pending.push((path, rel));
                     }
                 } else {
-                    out.push(SourceFile { path: rel, oid: None, size: Some(size) });
+                    out.push(SourceFile {
+                        path: rel,
+                        oid: None,
+                        size: Some(size),
+                    });
                 }
             }
         }
@@ -132,8 +151,10 @@ impl ProjectSource for FolderSource {
     }
 
     fn read(&self, file: &SourceFile) -> Result<Vec<u8>, SourceError> {
-        std::fs::read(self.root.join(&file.path))
-            .map_err(|source| SourceError::Io { path: file.path.clone(), source })
+        std::fs::read(self.root.join(&file.path)).map_err(|source| SourceError::Io {
+            path: file.path.clone(),
+            source,
+        })
     }
 
     fn describe(&self) -> String {
@@ -158,10 +179,12 @@ impl GitTreeSource {
             context: format!("opening {}", repo_path.display()),
             source,
         })?;
-        let object = repo.revparse_single(rev).map_err(|source| SourceError::Git {
-            context: format!("resolving '{rev}' in {}", repo_path.display()),
-            source,
-        })?;
+        let object = repo
+            .revparse_single(rev)
+            .map_err(|source| SourceError::Git {
+                context: format!("resolving '{rev}' in {}", repo_path.display()),
+                source,
+            })?;
         let (commit, tree) = {
             let commit = object.peel_to_commit().map_err(|source| SourceError::Git {
                 context: format!("'{rev}' is not a commit"),
@@ -171,7 +194,13 @@ impl GitTreeSource {
         };
         drop(object);
         let description = format!("git {}@{}", repo_path.display(), &commit.to_string()[..12]);
-        Ok(GitTreeSource { repo, commit, tree, subdir: String::new(), description })
+        Ok(GitTreeSource {
+            repo,
+            commit,
+            tree,
+            subdir: String::new(),
+            description,
+        })
     }
 
     /// Reads the project from a subfolder of the tree (`analytics/` in a monorepo).
@@ -192,7 +221,10 @@ impl GitTreeSource {
 
 impl ProjectSource for GitTreeSource {
     fn list(&self) -> Result<Vec<SourceFile>, SourceError> {
-        let mut tree = self.repo.find_tree(self.tree).map_err(Self::git_err("reading tree".into()))?;
+        let mut tree = self
+            .repo
+            .find_tree(self.tree)
+            .map_err(Self::git_err("reading tree".into()))?;
         if !self.subdir.is_empty() {
             let entry = tree
                 .get_path(Path::new(&self.subdir))
@@ -207,7 +239,11 @@ impl ProjectSource for GitTreeSource {
         while let Some((tree, prefix)) = pending.pop() {
             for entry in tree.iter() {
                 let Ok(name) = entry.name() else { continue };
-                let rel = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
+                let rel = if prefix.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{prefix}/{name}")
+                };
                 match entry.kind() {
                     Some(ObjectType::Tree) if !skipped(name) => {
                         let sub = self
@@ -219,7 +255,11 @@ impl ProjectSource for GitTreeSource {
                     // Symlinks (mode 120000) are blobs holding the target; dbt would follow
                     // them on disk, but a committed link can point anywhere, so they are skipped.
                     Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
-                        out.push(SourceFile { path: rel, oid: Some(entry.id()), size: None });
+                        out.push(SourceFile {
+                            path: rel,
+                            oid: Some(entry.id()),
+                            size: None,
+                        });
                     }
                     _ => {}
                 }
@@ -233,7 +273,10 @@ impl ProjectSource for GitTreeSource {
         let oid = match file.oid {
             Some(oid) => oid,
             None => {
-                let tree = self.repo.find_tree(self.tree).map_err(Self::git_err("reading tree".into()))?;
+                let tree = self
+                    .repo
+                    .find_tree(self.tree)
+                    .map_err(Self::git_err("reading tree".into()))?;
                 let full = if self.subdir.is_empty() {
                     file.path.clone()
                 } else {
@@ -244,7 +287,10 @@ impl ProjectSource for GitTreeSource {
                     .id()
             }
         };
-        let blob = self.repo.find_blob(oid).map_err(Self::git_err(format!("reading {}", file.path)))?;
+        let blob = self
+            .repo
+            .find_blob(oid)
+            .map_err(Self::git_err(format!("reading {}", file.path)))?;
         Ok(blob.content().to_vec())
     }
 

@@ -78,16 +78,21 @@ pub struct YamlError {
 }
 
 fn path_prefix(path: &str) -> String {
-    if path.is_empty() { String::new() } else { format!("{path}: ") }
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    }
 }
 
 impl Node {
     /// The value under `key` in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            NodeValue::Map(entries) => {
-                entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
-            }
+            NodeValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -287,7 +292,10 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Option<Node>, YamlError> {
             let offset = mark.byte_offset().unwrap_or(0);
             let info = e.info();
             let message = if info.contains("recursion limit") || info.contains("nesting limit") {
-                format!("nested deeper than {} levels (limit max_depth)", limits.max_depth)
+                format!(
+                    "nested deeper than {} levels (limit max_depth)",
+                    limits.max_depth
+                )
             } else {
                 info
             };
@@ -301,7 +309,12 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Option<Node>, YamlError> {
         })?;
         let start = span.start.byte_offset().unwrap_or(0);
         let end = span.end.byte_offset().unwrap_or(start);
-        let pos = Pos { start, end, line: span.start.line(), column: span.start.col() + 1 };
+        let pos = Pos {
+            start,
+            end,
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        };
         builder.event(event, pos)?;
     }
     Ok(builder.root)
@@ -316,8 +329,17 @@ struct Pos {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, pos: Pos, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, pos: Pos, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
 }
 
 struct Builder<'a> {
@@ -406,7 +428,11 @@ impl<'a> Builder<'a> {
                     line_col_at(self.text, start)
                 };
                 let node = Node {
-                    value: NodeValue::Scalar { text: text.into_owned(), style, tag },
+                    value: NodeValue::Scalar {
+                        text: text.into_owned(),
+                        style,
+                        tag,
+                    },
                     start,
                     end,
                     line,
@@ -427,15 +453,31 @@ impl<'a> Builder<'a> {
                         (pos.line, pos.column) = line_col_at(self.text, pos.start);
                     }
                 }
-                self.stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    pos,
+                    anchor,
+                });
             }
             Event::MappingStart(_, anchor, _) => {
                 self.check_depth(pos)?;
-                self.stack.push(Frame::Map { entries: Vec::new(), pending_key: None, pos, anchor });
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    pos,
+                    anchor,
+                });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { items, pos: start, anchor }) = self.stack.pop() {
-                    let end = items.last().map_or(pos.end.max(start.end), |n| n.end.max(pos.end));
+                if let Some(Frame::Seq {
+                    items,
+                    pos: start,
+                    anchor,
+                }) = self.stack.pop()
+                {
+                    let end = items
+                        .last()
+                        .map_or(pos.end.max(start.end), |n| n.end.max(pos.end));
                     let count = 1 + items.len();
                     let node = Node {
                         value: NodeValue::Seq(items),
@@ -449,8 +491,16 @@ impl<'a> Builder<'a> {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { entries, pos: start, anchor, .. }) = self.stack.pop() {
-                    let end = entries.last().map_or(pos.end.max(start.end), |(_, v)| v.end.max(pos.end));
+                if let Some(Frame::Map {
+                    entries,
+                    pos: start,
+                    anchor,
+                    ..
+                }) = self.stack.pop()
+                {
+                    let end = entries
+                        .last()
+                        .map_or(pos.end.max(start.end), |(_, v)| v.end.max(pos.end));
                     let count = 1 + entries.len() * 2;
                     let entries = self.apply_merge_keys(entries, start)?;
                     let node = Node {
@@ -500,14 +550,23 @@ impl<'a> Builder<'a> {
     fn check_depth(&self, pos: Pos) -> Result<(), YamlError> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(self.error(
-                format!("nested deeper than {} levels (limit max_depth)", self.limits.max_depth),
+                format!(
+                    "nested deeper than {} levels (limit max_depth)",
+                    self.limits.max_depth
+                ),
                 pos,
             ));
         }
         Ok(())
     }
 
-    fn finish(&mut self, node: Node, anchor: usize, count: usize, pos: Pos) -> Result<(), YamlError> {
+    fn finish(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        count: usize,
+        pos: Pos,
+    ) -> Result<(), YamlError> {
         if anchor != 0 {
             let count = count_nodes(&node).max(count);
             self.anchors.insert(anchor, (node.clone(), count));
@@ -521,7 +580,11 @@ impl<'a> Builder<'a> {
                 items.push(node);
                 return Ok(());
             }
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
                 None => {
                     if !matches!(node.value, NodeValue::Scalar { .. }) {
                         return Err(self.error("a mapping key must be a scalar", pos));
@@ -572,12 +635,18 @@ impl<'a> Builder<'a> {
                 NodeValue::Map(_) => vec![&value],
                 NodeValue::Seq(items) => items.iter().collect(),
                 NodeValue::Scalar { .. } => {
-                    return Err(self.error("a `<<` merge key needs a mapping or a list of mappings", pos));
+                    return Err(self.error(
+                        "a `<<` merge key needs a mapping or a list of mappings",
+                        pos,
+                    ));
                 }
             };
             for source in sources {
                 let Some(source_entries) = source.as_map() else {
-                    return Err(self.error("a `<<` merge key needs a mapping or a list of mappings", pos));
+                    return Err(self.error(
+                        "a `<<` merge key needs a mapping or a list of mappings",
+                        pos,
+                    ));
                 };
                 for (k, v) in source_entries {
                     if !merged.iter().any(|(m, _)| m.as_str() == k.as_str()) {
@@ -609,7 +678,8 @@ fn block_scalar_header(text: &str, content_start: usize) -> Option<usize> {
         if c != '|' && c != '>' {
             return None;
         }
-        let rest = line[i + 1..].trim_start_matches(['+', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+        let rest = line[i + 1..]
+            .trim_start_matches(['+', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
         let rest = rest.trim_start();
         (rest.is_empty() || rest.starts_with('#')).then_some(line_start + i)
     })
@@ -628,7 +698,10 @@ fn count_nodes(node: &Node) -> usize {
         NodeValue::Scalar { .. } => 1,
         NodeValue::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
         NodeValue::Map(entries) => {
-            1 + entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>()
+            1 + entries
+                .iter()
+                .map(|(k, v)| count_nodes(k) + count_nodes(v))
+                .sum::<usize>()
         }
     }
 }
@@ -662,7 +735,10 @@ mod tests {
         assert_eq!(&text[name.start..name.end], "orders");
         let desc = model.get("description").unwrap();
         assert_eq!(&text[desc.start..desc.end], "\"Orders\"");
-        assert_eq!(&text[model.start..model.end], "name: orders\n    description: \"Orders\"");
+        assert_eq!(
+            &text[model.start..model.end],
+            "name: orders\n    description: \"Orders\""
+        );
     }
 
     #[test]
@@ -700,8 +776,14 @@ mod tests {
             "anchors:\n  - &cfg {severity: warn, tags: [a]}\nx:\n  <<: *cfg\n  severity: error\ny: *cfg\n",
         );
         let j = root.to_json();
-        assert_eq!(j["x"], serde_json::json!({"severity": "error", "tags": ["a"]}));
-        assert_eq!(j["y"], serde_json::json!({"severity": "warn", "tags": ["a"]}));
+        assert_eq!(
+            j["x"],
+            serde_json::json!({"severity": "error", "tags": ["a"]})
+        );
+        assert_eq!(
+            j["y"],
+            serde_json::json!({"severity": "warn", "tags": ["a"]})
+        );
     }
 
     #[test]

@@ -35,10 +35,16 @@ pub fn validate_repo_path(path: &str) -> Result<String, RepoPathError> {
         return Err(RepoPathError::Absolute(path.to_string()));
     }
     if path.contains('\\') {
-        return Err(RepoPathError::Invalid(path.to_string(), "use '/' as the separator"));
+        return Err(RepoPathError::Invalid(
+            path.to_string(),
+            "use '/' as the separator",
+        ));
     }
     if path.contains('\0') {
-        return Err(RepoPathError::Invalid(path.to_string(), "contains a NUL byte"));
+        return Err(RepoPathError::Invalid(
+            path.to_string(),
+            "contains a NUL byte",
+        ));
     }
     let mut parts = Vec::new();
     for part in path.split('/') {

@@ -8,7 +8,12 @@ use std::process::Command;
 pub fn fixture_projects() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/projects");
     let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("dbt_project.yml").is_file()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.join("dbt_project.yml").is_file())
+                .collect()
+        })
         .unwrap_or_default();
     out.sort();
     out
