@@ -328,10 +328,14 @@ fn push_hashable_map(out: &mut String, map: &Map<String, Value>) {
 }
 
 fn md5_hex(text: &str) -> String {
-    Md5::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Md5::digest(text.as_bytes());
+    let mut out = String::with_capacity(32);
+    for byte in digest.iter() {
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 0xf)] as char);
+    }
+    out
 }
 
 /// Python's `bool(value)` for a YAML value.

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use super::error::{ReadError, ReadErrorKind};
 use super::files;
 use super::jinja;
@@ -68,14 +70,21 @@ pub(crate) fn assemble<'a>(
     // Properties files, in path order.
     let mut patches = Vec::new();
     let mut tests = Vec::new();
-    for (input, root) in declared {
-        let mut file = PropertiesFile {
-            package: a.package,
-            file: input.path,
-            fqn_dirs: files::fqn_dirs(input.path, &project.paths),
-            out: Default::default(),
-        };
-        file.read(root);
+    // Each properties file is read on its own, in parallel; merging stays in path order.
+    let read: Vec<PropertiesFile<'a>> = declared
+        .par_iter()
+        .map(|(input, root)| {
+            let mut file = PropertiesFile {
+                package: &project.name,
+                file: input.path,
+                fqn_dirs: files::fqn_dirs(input.path, &project.paths),
+                out: Default::default(),
+            };
+            file.read(root);
+            file
+        })
+        .collect();
+    for (file, (input, _)) in read.into_iter().zip(&declared) {
         for r in file.out.resources {
             let mut fqn = file.fqn_dirs.clone();
             fqn.insert(0, a.package.to_string());
@@ -529,9 +538,32 @@ impl<'a> Assembler<'a> {
                 _ => {}
             }
         }
-        for test in tests {
-            let json = test.entry.to_json();
-            let parsed = match test_name::parse_test_entry(&json) {
+        // Parsing entries and hashing names is the costly part: done in parallel, in order.
+        let package = self.package;
+        let computed: Vec<_> = tests
+            .into_par_iter()
+            .map(|test| {
+                let json = test.entry.to_json();
+                let parsed = test_name::parse_test_entry(&json);
+                let identity = parsed.as_ref().ok().map(|parsed| {
+                    let (target, parent_key) = test_target(package, &test.target);
+                    let column = test.column.clone().or(parsed.column_name.clone());
+                    let call = GenericTestCall {
+                        package,
+                        namespace: parsed.namespace.as_deref(),
+                        test_name: &parsed.test_name,
+                        target,
+                        column_name: column.as_deref(),
+                        kwargs: &parsed.kwargs,
+                        explicit_name: parsed.explicit_name.as_deref(),
+                    };
+                    (test_name::generic_test_identity(&call), parent_key)
+                });
+                (test, json, parsed, identity)
+            })
+            .collect();
+        for (test, json, parsed, identity) in computed {
+            let parsed = match parsed {
                 Ok(p) => p,
                 Err(e) => {
                     self.errors.push(ReadError {
@@ -545,41 +577,12 @@ impl<'a> Assembler<'a> {
                     continue;
                 }
             };
-            let (target, parent) = match &test.target {
-                PendingTarget::Node {
-                    kind,
-                    name,
-                    version,
-                } => {
-                    let parent = nodes.get(&(*kind, name.clone(), version.clone())).cloned();
-                    (
-                        TestTarget::Node {
-                            name,
-                            version: version.as_deref(),
-                        },
-                        parent,
-                    )
-                }
-                PendingTarget::Source { source, table } => {
-                    let id = format!("source.{}.{source}.{table}", self.package);
-                    let parent = nodes.get(&(ResourceKind::Source, id, None)).cloned();
-                    (TestTarget::Source { source, table }, parent)
-                }
-            };
-            let Some((parent_id, parent_enabled)) = parent else {
+            let Some((identity, parent_key)) = identity else {
                 continue;
             };
-            let column = test.column.clone().or(parsed.column_name.clone());
-            let call = GenericTestCall {
-                package: self.package,
-                namespace: parsed.namespace.as_deref(),
-                test_name: &parsed.test_name,
-                target,
-                column_name: column.as_deref(),
-                kwargs: &parsed.kwargs,
-                explicit_name: parsed.explicit_name.as_deref(),
+            let Some((parent_id, _)) = nodes.get(&parent_key).cloned() else {
+                continue;
             };
-            let identity = test_name::generic_test_identity(&call);
             let mut r = Resource::new(
                 ResourceKind::GenericTest,
                 self.package,
@@ -601,7 +604,6 @@ impl<'a> Assembler<'a> {
                 .and_then(|v| v.as_bool());
             // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only the
             // test's own config and dbt_project.yml decide.
-            let _ = parent_enabled;
             r.enabled = own.or(project).unwrap_or(true);
             self.push(r, fqn);
         }
@@ -797,6 +799,35 @@ fn json_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// The target of a pending test as the naming module wants it, and the key of its parent in
+/// the assembler's index.
+fn test_target<'t>(
+    package: &str,
+    target: &'t PendingTarget,
+) -> (TestTarget<'t>, (ResourceKind, String, Option<String>)) {
+    match target {
+        PendingTarget::Node {
+            kind,
+            name,
+            version,
+        } => (
+            TestTarget::Node {
+                name,
+                version: version.as_deref(),
+            },
+            (*kind, name.clone(), version.clone()),
+        ),
+        PendingTarget::Source { source, table } => (
+            TestTarget::Source { source, table },
+            (
+                ResourceKind::Source,
+                format!("source.{package}.{source}.{table}"),
+                None,
+            ),
+        ),
     }
 }
 

@@ -381,6 +381,17 @@ impl<'a> PropertiesFile<'a> {
             return;
         };
         let source_enabled = enabled_in(item);
+        // The source's own keys, once for all its tables.
+        let source_json = match item.as_map() {
+            Some(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != Some("tables"))
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json()))
+                    .collect(),
+            ),
+            None => serde_json::Value::Null,
+        };
         for (i, table) in tables.iter().enumerate() {
             let tpath = format!("{path}.tables[{i}]");
             if table.as_map().is_none() {
@@ -405,7 +416,7 @@ impl<'a> PropertiesFile<'a> {
                     "source_name".into(),
                     serde_json::Value::String(source_name.to_string()),
                 );
-                obj.insert("source".into(), strip_tables(item.to_json()));
+                obj.insert("source".into(), source_json.clone());
             }
             r.properties = props;
             self.out.resources.push(r);
@@ -531,13 +542,6 @@ pub(crate) fn enabled_in(item: &Node) -> Option<bool> {
         .and_then(|c| c.get("enabled"))
         .or_else(|| item.get("enabled"))?;
     value.to_json().as_bool()
-}
-
-fn strip_tables(mut source: serde_json::Value) -> serde_json::Value {
-    if let Some(obj) = source.as_object_mut() {
-        obj.remove("tables");
-    }
-    source
 }
 
 /// `ref('x')`, `source('a', 'b')`, `metric('m')` as written in `depends_on` or `relation`.

@@ -109,7 +109,10 @@ impl Node {
     /// The scalar's text when it is a string, a number or a bool in YAML 1.1 terms; `None` for
     /// null and collections. Names such as `name: 2024` are still names to dbt.
     pub fn as_text(&self) -> Option<String> {
-        match self.to_json() {
+        let NodeValue::Scalar { text, style, tag } = &self.value else {
+            return None;
+        };
+        match scalar_to_json(text, *style, tag.as_deref()) {
             serde_json::Value::String(s) => Some(s),
             serde_json::Value::Number(n) => Some(n.to_string()),
             serde_json::Value::Bool(b) => Some(if b { "True" } else { "False" }.to_string()),
@@ -135,7 +138,12 @@ impl Node {
 
     /// Whether the node is a YAML null (`~`, `null`, or nothing).
     pub fn is_null(&self) -> bool {
-        matches!(self.to_json(), serde_json::Value::Null)
+        match &self.value {
+            NodeValue::Scalar { text, style, tag } => {
+                scalar_to_json(text, *style, tag.as_deref()).is_null()
+            }
+            _ => false,
+        }
     }
 
     /// A short name of the node's type for error messages.

@@ -108,6 +108,10 @@ fn dbt_project(plan: &Plan) -> String {
     line(&mut out, 0, "");
     line(&mut out, 0, "flags:");
     line(&mut out, 2, "require_generic_test_arguments_property: true");
+    if plan.models.is_empty() {
+        // A config block for a project without models would be an "unused path" warning.
+        return out;
+    }
     line(&mut out, 0, "");
     line(&mut out, 0, "models:");
     line(&mut out, 2, &format!("{name}:"));
