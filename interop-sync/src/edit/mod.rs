@@ -120,10 +120,15 @@ impl YamlEditor for SpliceEditor {
         let mut current = text.to_string();
         let mut splices = Vec::with_capacity(edits.len());
         for edit in edits {
+            let unchanged = expected.clone();
+            apply_to_json(&mut expected, edit).map_err(EditError::Verification)?;
+            // An edit that changes no meaning changes no byte (no requoting, no reflow).
+            if expected == unchanged {
+                continue;
+            }
             let splice = splice::plan(&current, edit, &self.limits)?;
             current.replace_range(splice.range.clone(), &splice.text);
             splices.push(splice);
-            apply_to_json(&mut expected, edit).map_err(EditError::Verification)?;
         }
         let after = yaml::parse(&current, &self.limits)
             .map_err(|e| EditError::Verification(format!("the result does not parse: {e}")))?;

@@ -445,6 +445,7 @@ impl<'a> Assembler<'a> {
         );
         r.parent = Some(model_id.clone());
         r.properties = sm.to_json();
+        r.description = sm.get("description").and_then(Node::as_text);
         r.enabled = model_enabled;
         r.references.push(Reference::Ref {
             package: None,
