@@ -69,6 +69,19 @@ pub enum YamlEdit {
     },
 }
 
+impl YamlEdit {
+    /// The path the edit works at.
+    pub fn path(&self) -> &YamlPath {
+        match self {
+            YamlEdit::Set { path, .. }
+            | YamlEdit::Insert { path, .. }
+            | YamlEdit::Append { path, .. }
+            | YamlEdit::Remove { path }
+            | YamlEdit::RenameKey { path, .. } => path,
+        }
+    }
+}
+
 /// Why an edit was refused. The file is left as it was.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EditError {
@@ -121,7 +134,10 @@ impl YamlEditor for SpliceEditor {
         let mut splices = Vec::with_capacity(edits.len());
         for edit in edits {
             let unchanged = expected.clone();
-            apply_to_json(&mut expected, edit).map_err(EditError::Verification)?;
+            apply_to_json(&mut expected, edit).map_err(|reason| EditError::Path {
+                path: edit.path().to_string(),
+                reason,
+            })?;
             // An edit that changes no meaning changes no byte (no requoting, no reflow).
             if expected == unchanged {
                 continue;
@@ -158,7 +174,7 @@ fn apply_to_json(doc: &mut Value, edit: &YamlEdit) -> Result<(), String> {
             (Segment::Named(n), Value::Array(a)) => a
                 .iter_mut()
                 .find(|item| name_of(item).as_deref() == Some(n.as_str()))
-                .ok_or_else(|| format!("no entry named {n}")),
+                .ok_or_else(|| format!("no entry named '{n}'")),
             (seg, _) => Err(format!("cannot step into {seg:?}")),
         }
     }

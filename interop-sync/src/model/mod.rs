@@ -3,12 +3,14 @@
 
 mod kind;
 mod project;
+mod properties;
 pub mod test_name;
 
 use serde::Serialize;
 
 pub use kind::ResourceKind;
 pub use project::{DbtProject, ProjectPaths};
+pub use properties::Properties;
 
 /// dbt's `unique_id` of a resource, e.g. `model.jaffle.orders` or
 /// `test.jaffle.unique_orders_order_id.fe1a2b3c4d`.
@@ -42,7 +44,7 @@ impl Resource {
             properties_location: None,
             description: None,
             enabled: true,
-            properties: serde_json::Value::Null,
+            properties: Properties::default(),
             references: Vec::new(),
             sql_config: serde_json::Map::new(),
             vars: Vec::new(),
@@ -155,7 +157,7 @@ pub struct Resource {
     /// Whether dbt would treat the resource as enabled.
     pub enabled: bool,
     /// Every key of the YAML entry (or the merged `config()` of a SQL file), as JSON.
-    pub properties: serde_json::Value,
+    pub properties: Properties,
     /// References found in SQL, in `depends_on` lists and in descriptions.
     pub references: Vec<Reference>,
     /// Keyword arguments of `{{ config(...) }}` in the resource's SQL, when literal.

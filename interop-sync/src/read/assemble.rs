@@ -14,7 +14,11 @@ use super::properties::{PendingTarget, PendingTest, PropertiesFile, enabled_in};
 use super::yaml::Node;
 use super::{FileRole, Parsed, yaml_error};
 use crate::model::test_name::{self, GenericTestCall, TestTarget};
-use crate::model::{DbtProject, Location, Reference, Resource, ResourceId, ResourceKind};
+use std::sync::Arc;
+
+use crate::model::{
+    DbtProject, Location, Properties, Reference, Resource, ResourceId, ResourceKind,
+};
 
 pub(crate) struct Input<'a> {
     pub path: &'a str,
@@ -75,6 +79,7 @@ pub(crate) fn assemble<'a>(
         .par_iter()
         .map(|(input, root)| {
             let mut file = PropertiesFile {
+                root: Arc::clone(root),
                 package: &project.name,
                 file: input.path,
                 fqn_dirs: files::fqn_dirs(input.path, &project.paths),
@@ -128,7 +133,7 @@ impl<'a> Assembler<'a> {
     fn file_resources(
         &mut self,
         input: &'a Input<'a>,
-        declared: &mut Vec<(&'a Input<'a>, &'a Node)>,
+        declared: &mut Vec<(&'a Input<'a>, &'a Arc<Node>)>,
     ) {
         let pkg = self.package;
         match input.parsed {
@@ -234,6 +239,7 @@ impl<'a> Assembler<'a> {
             return;
         };
         let mut scratch = PropertiesFile {
+            root: patch.root.clone(),
             package: self.package,
             file: path,
             fqn_dirs: Vec::new(),
@@ -243,7 +249,7 @@ impl<'a> Assembler<'a> {
         self.errors.extend(scratch.out.errors);
         let r = &mut self.resources[index];
         r.properties_location = Some(patch.location.clone());
-        r.properties = patch.node.to_json();
+        r.properties = Properties::at(&patch.root, &patch.location.yaml_path);
         r.description = patch.node.get("description").and_then(Node::as_text);
         r.columns = columns;
         if let Some(enabled) = enabled_in(patch.node)
@@ -252,7 +258,7 @@ impl<'a> Assembler<'a> {
             r.enabled = enabled;
         }
         if kind == ResourceKind::Model {
-            self.embedded_semantics(index, patch.node, &patch.location);
+            self.embedded_semantics(index, patch.node, &patch.location, &patch.root);
         }
     }
 
@@ -332,6 +338,7 @@ impl<'a> Assembler<'a> {
                 }
             }
             let mut scratch = PropertiesFile {
+                root: patch.root.clone(),
                 package: self.package,
                 file: path,
                 fqn_dirs: fqn_dirs.clone(),
@@ -383,7 +390,7 @@ impl<'a> Assembler<'a> {
             r.name = patch.name.clone();
             r.version = Some(v.clone());
             r.properties_location = Some(location.clone());
-            r.properties = props;
+            r.properties = Properties::from_json(props);
             r.description = version
                 .get("description")
                 .or_else(|| base.get("description"))
@@ -399,12 +406,18 @@ impl<'a> Assembler<'a> {
                 *last = patch.name.clone();
             }
             fqn.push(format!("v{v}"));
-            self.embedded_semantics(index, base, &patch.location);
+            self.embedded_semantics(index, base, &patch.location, &patch.root);
         }
     }
 
     /// dbt 1.12's model-embedded semantic layer: `semantic_model:` and `metrics:` on a model.
-    fn embedded_semantics(&mut self, index: usize, entry: &Node, location: &Location) {
+    fn embedded_semantics(
+        &mut self,
+        index: usize,
+        entry: &Node,
+        location: &Location,
+        root: &Arc<Node>,
+    ) {
         let model_id = self.resources[index].unique_id.clone();
         let model_name = self.resources[index].name.clone();
         let model_enabled = self.resources[index].enabled;
@@ -444,7 +457,7 @@ impl<'a> Assembler<'a> {
             },
         );
         r.parent = Some(model_id.clone());
-        r.properties = sm.to_json();
+        r.properties = Properties::at(root, &r.location.yaml_path);
         r.description = sm.get("description").and_then(Node::as_text);
         r.enabled = model_enabled;
         r.references.push(Reference::Ref {
@@ -483,7 +496,7 @@ impl<'a> Assembler<'a> {
                 "semantic_model.{}.{name}",
                 self.package
             )));
-            m.properties = metric.to_json();
+            m.properties = Properties::at(root, &m.location.yaml_path);
             m.description = metric.get("description").and_then(Node::as_text);
             m.enabled = model_enabled && enabled_in(metric).unwrap_or(true);
             let mut fqn = fqn_prefix.clone();
@@ -502,7 +515,7 @@ impl<'a> Assembler<'a> {
             let set_in_yaml = r
                 .properties
                 .get("config")
-                .and_then(|c| c.get("enabled"))
+                .and_then(|c| c.get("enabled").cloned())
                 .or_else(|| r.properties.get("enabled"))
                 .is_some();
             if set_in_yaml {
@@ -591,7 +604,8 @@ impl<'a> Assembler<'a> {
                 identity.unique_id,
                 test.location.clone(),
             );
-            r.properties = json;
+            r.properties = Properties::at(&test.root, &test.location.yaml_path);
+            drop(json);
             r.description = parsed.description.clone();
             r.parent = Some(parent_id);
             let own = parsed.config.get("enabled").and_then(|v| v.as_bool());
@@ -630,7 +644,7 @@ impl<'a> Assembler<'a> {
         let mut i = 0;
         while i < self.resources.len() {
             let r = &self.resources[i];
-            let model = r.properties.get("model").map(json_text);
+            let model = r.properties.get("model").as_ref().map(json_text);
             let Some(model_versions) = model
                 .as_ref()
                 .and_then(|m| versions.get(m))
@@ -640,6 +654,7 @@ impl<'a> Assembler<'a> {
                 continue;
             };
             let filter = r.properties.get("versions");
+            let filter = filter.as_ref();
             let listed = |key: &str| -> Option<Vec<String>> {
                 filter?
                     .get(key)?

@@ -146,7 +146,7 @@ pub enum ProjectReadError {
 /// A file parsed once, shared by every read of the same blob in this process.
 #[derive(Debug)]
 pub(crate) enum Parsed {
-    Yaml(Result<Option<yaml::Node>, yaml::YamlError>),
+    Yaml(Result<Option<Arc<yaml::Node>>, yaml::YamlError>),
     Sql {
         facts: jinja::SqlFacts,
         text: Arc<str>,
@@ -385,7 +385,9 @@ fn parse_file(path: &str, role: FileRole, bytes: &[u8], limits: &Limits) -> Pars
         Err(e) => return Parsed::Unreadable(e),
     };
     match role {
-        FileRole::Project | FileRole::Properties => Parsed::Yaml(yaml::parse(text, limits)),
+        FileRole::Project | FileRole::Properties => {
+            Parsed::Yaml(yaml::parse(text, limits).map(|root| root.map(Arc::new)))
+        }
         FileRole::Model
         | FileRole::Analysis
         | FileRole::SingularTest

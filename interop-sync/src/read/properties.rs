@@ -3,7 +3,9 @@
 
 use super::error::{ReadError, ReadErrorKind};
 use super::yaml::Node;
-use crate::model::{Column, Location, Reference, Resource, ResourceKind};
+use std::sync::Arc;
+
+use crate::model::{Column, Location, Properties, Reference, Resource, ResourceKind};
 
 /// Top-level keys a properties file may hold (dbt-core 1.12).
 const TOP_LEVEL_KEYS: &[&str] = &[
@@ -29,6 +31,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
 /// An entry that describes a resource declared by another file.
 #[derive(Debug)]
 pub(crate) struct Patch<'a> {
+    pub root: Arc<Node>,
     pub kind: ResourceKind,
     pub name: String,
     pub node: &'a Node,
@@ -52,6 +55,7 @@ pub(crate) enum PendingTarget {
 /// A generic test entry waiting for its target's unique id.
 #[derive(Debug)]
 pub(crate) struct PendingTest<'a> {
+    pub root: Arc<Node>,
     pub target: PendingTarget,
     pub column: Option<String>,
     pub entry: &'a Node,
@@ -69,6 +73,8 @@ pub(crate) struct FileDeclarations<'a> {
 }
 
 pub(crate) struct PropertiesFile<'a> {
+    /// The file's root, shared with the reader's cache, for [`Properties`] handles.
+    pub root: Arc<Node>,
     pub package: &'a str,
     pub file: &'a str,
     pub fqn_dirs: Vec<String>,
@@ -236,7 +242,7 @@ impl<'a> PropertiesFile<'a> {
             unique_id,
             self.location(item, path),
         );
-        r.properties = item.to_json();
+        r.properties = Properties::at(&self.root, path);
         r.description = item.get("description").and_then(Node::as_text);
         r.enabled = enabled_in(item).unwrap_or(true);
         r
@@ -308,6 +314,7 @@ impl<'a> PropertiesFile<'a> {
         tests: bool,
     ) {
         self.out.patches.push(Patch {
+            root: self.root.clone(),
             kind,
             name: name.clone(),
             node: item,
@@ -326,6 +333,7 @@ impl<'a> PropertiesFile<'a> {
 
     fn model(&mut self, item: &'a Node, path: &str, name: String) {
         self.out.patches.push(Patch {
+            root: self.root.clone(),
             kind: ResourceKind::Model,
             name: name.clone(),
             node: item,
@@ -418,7 +426,7 @@ impl<'a> PropertiesFile<'a> {
                 );
                 obj.insert("source".into(), source_json.clone());
             }
-            r.properties = props;
+            r.properties = Properties::from_json(props);
             self.out.resources.push(r);
             let target = PendingTarget::Source {
                 source: source_name.to_string(),
@@ -525,6 +533,7 @@ impl<'a> PropertiesFile<'a> {
         for (i, entry) in items.iter().enumerate() {
             let tpath = format!("{path}.{key}[{i}]");
             self.out.tests.push(PendingTest {
+                root: self.root.clone(),
                 target: target.clone(),
                 column: column.clone(),
                 entry,
