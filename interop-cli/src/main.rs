@@ -1,6 +1,7 @@
 //! The `interop` command: a thin layer over the library crates.
 #![forbid(unsafe_code)]
 
+mod edit;
 mod inspect;
 
 use std::process::ExitCode;
@@ -11,6 +12,8 @@ use clap::{Parser, Subcommand};
 pub mod exit {
     /// Everything went well.
     pub const OK: u8 = 0;
+    /// `--check`: changes are pending.
+    pub const CHANGES_PENDING: u8 = 1;
     /// Bad input: the project or a file in it could not be read.
     pub const BAD_INPUT: u8 = 3;
 }
@@ -20,7 +23,7 @@ pub mod exit {
     name = "interop",
     version,
     about = "Two-way sync between data tools and a dbt repository",
-    after_help = "Exit codes: 0 ok, 3 bad input (a read error names file:line:column and YAML path)."
+    after_help = "Exit codes: 0 ok, 1 changes pending (--check), 3 bad input (a read error names file:line:column and YAML path)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,12 +37,18 @@ enum Command {
         after_help = "Examples:\n  interop inspect ./analytics\n  interop inspect ./analytics@main --json\n  interop inspect ./repo@HEAD~3 --subdir dbt\n\nPATH@REV reads the tree of commit REV from the git repository at PATH without touching its\nwork tree. --json prints the schema documented in README.md (\"interop.inspect/v1\")."
     )]
     Inspect(inspect::Args),
+    /// Apply operations to a project folder's files, losslessly, and print the diff.
+    #[command(
+        after_help = "Examples:\n  interop edit ./analytics --op 'set model.shop.orders description=\"One row per order\"'\n  interop edit ./analytics --op 'add-test model.shop.orders:status accepted_values {\"values\": [\"placed\", \"shipped\"]}'\n  interop edit ./analytics --op 'set-column model.shop.orders amount description=\"Total in EUR\"' --check\n  interop edit ./analytics --plan ops.yml\n\nOperations: set ID FIELD=VALUE, unset ID FIELD, set-column ID COLUMN FIELD=VALUE,\nremove-column ID COLUMN, add-test ID[:COLUMN] TEST [ARGS-JSON], remove-test TEST-ID,\nrename ID NEW-NAME. VALUE is JSON when it parses as JSON, else text. A plan file is a YAML\nlist of {op: set|unset|set_column|remove_column|add_test|remove_test|rename, resource, ...}.\nOnly the touched YAML nodes change; a file that cannot be edited safely is reported and left\nalone (exit 3). --check prints the diff and exits 1 when anything would change."
+    )]
+    Edit(edit::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(args),
+        Command::Edit(args) => edit::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -13,8 +13,10 @@
 //! assert_eq!(after.text, "models:\n  - name: orders   # the orders\n    description: \"New\"\n");
 //! ```
 
+pub mod dbt_rules;
 pub mod emit;
 mod path;
+pub mod plan;
 mod splice;
 mod style;
 

@@ -1,0 +1,242 @@
+//! dbt's rules for text written into properties YAML: dbt renders every string through Jinja at
+//! parse time, so text from outside that looks like Jinja is escaped; and the target dbt version
+//! decides which spelling of a key is current.
+
+use serde_json::Value;
+
+/// Keys whose values dbt does not render at parse time, or where Jinja is the point (metric
+/// and saved-query filters, test `where`, hooks, `loaded_at_query`, SQL expressions): left as
+/// given.
+const JINJA_KEYS: &[&str] = &[
+    "filter",
+    "where",
+    "pre_hook",
+    "post_hook",
+    "loaded_at_query",
+    "sql",
+    "expr",
+    "expression",
+];
+
+/// Whether `text` contains something dbt's Jinja would act on.
+pub fn looks_like_jinja(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%") || text.contains("{#")
+}
+
+/// Wraps text that dbt would render in `{% raw %}…{% endraw %}`, so it reaches the manifest as
+/// written. Text without Jinja is returned as is.
+///
+/// ```
+/// use interop_sync::edit::dbt_rules::{escape_jinja, unescape_jinja};
+/// let text = "Revenue for {{ region }}";
+/// let escaped = escape_jinja(text);
+/// assert_eq!(escaped, "{% raw %}Revenue for {{ region }}{% endraw %}");
+/// assert_eq!(unescape_jinja(&escaped), text);
+/// assert_eq!(escape_jinja("Plain text"), "Plain text");
+/// ```
+pub fn escape_jinja(text: &str) -> String {
+    if !looks_like_jinja(text) {
+        return text.to_string();
+    }
+    // `{% endraw %}` inside the text would end the raw block early; split around it.
+    let inner = text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}");
+    format!("{{% raw %}}{inner}{{% endraw %}}")
+}
+
+/// The text a vendor wrote, from text [`escape_jinja`] produced.
+pub fn unescape_jinja(text: &str) -> String {
+    match text
+        .strip_prefix("{% raw %}")
+        .and_then(|t| t.strip_suffix("{% endraw %}"))
+    {
+        Some(inner) => inner.replace("{% endraw %}{{ '{% endraw %}' }}{% raw %}", "{% endraw %}"),
+        None => text.to_string(),
+    }
+}
+
+/// Escapes every string in `value` that dbt would render, except under [`JINJA_KEYS`].
+pub fn escape_value(value: &Value, key: Option<&str>) -> Value {
+    if key.is_some_and(|k| JINJA_KEYS.contains(&k)) {
+        return value.clone();
+    }
+    match value {
+        Value::String(s) => Value::String(escape_jinja(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| escape_value(v, key)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), escape_value(v, Some(k))))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A dbt version, `major.minor.patch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DbtVersion(pub u32, pub u32, pub u32);
+
+impl DbtVersion {
+    /// The dbt-core version Interop writes for when a project declares none.
+    pub const CURRENT: DbtVersion = DbtVersion(1, 12, 0);
+
+    /// The lowest version a `require-dbt-version` list allows (`>=1.8.0`, `[">=1.10", "<2"]`),
+    /// or [`DbtVersion::CURRENT`] when it sets no lower bound.
+    pub fn from_requirements(requirements: &[String]) -> DbtVersion {
+        requirements
+            .iter()
+            .filter_map(|r| {
+                let r = r.trim();
+                let v = r
+                    .strip_prefix(">=")
+                    .or_else(|| r.strip_prefix("=="))
+                    .or_else(|| {
+                        r.chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_digit())
+                            .then_some(r)
+                    })?;
+                let mut parts = v
+                    .trim()
+                    .split('.')
+                    .map(|p| p.trim().parse::<u32>().unwrap_or(0));
+                Some(DbtVersion(
+                    parts.next()?,
+                    parts.next().unwrap_or(0),
+                    parts.next().unwrap_or(0),
+                ))
+            })
+            .max()
+            .unwrap_or(DbtVersion::CURRENT)
+    }
+
+    /// Whether generic tests take their kwargs under `arguments:` (dbt ≥ 1.10.5).
+    pub fn test_arguments_property(self) -> bool {
+        self >= DbtVersion(1, 10, 5)
+    }
+
+    /// Whether `meta` and `tags` belong under `config:` (dbt ≥ 1.10).
+    pub fn meta_under_config(self) -> bool {
+        self >= DbtVersion(1, 10, 0)
+    }
+}
+
+/// A generic test as a vendor states it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TestSpec {
+    /// `unique`, `accepted_values`, `dbt_utils.expression_is_true` ...
+    pub name: String,
+    /// The test's arguments.
+    pub arguments: serde_json::Map<String, Value>,
+    /// Its config (`severity`, `where`, `meta` ...).
+    pub config: serde_json::Map<String, Value>,
+    /// An explicit test name, for an id that survives argument changes.
+    pub test_name: Option<String>,
+    /// A description.
+    pub description: Option<String>,
+}
+
+impl TestSpec {
+    /// The list item to write under `data_tests:` for this dbt version: the bare name when
+    /// there is nothing else, else a one-key map with `arguments:`/`config:` (or, before
+    /// 1.10.5, the arguments and config keys at the top level, as those versions read them).
+    pub fn to_entry(&self, version: DbtVersion) -> Value {
+        if self.arguments.is_empty()
+            && self.config.is_empty()
+            && self.test_name.is_none()
+            && self.description.is_none()
+        {
+            return Value::String(self.name.clone());
+        }
+        let mut body = serde_json::Map::new();
+        if let Some(n) = &self.test_name {
+            body.insert("name".into(), Value::String(n.clone()));
+        }
+        if let Some(d) = &self.description {
+            body.insert("description".into(), Value::String(escape_jinja(d)));
+        }
+        if version.test_arguments_property() {
+            if !self.arguments.is_empty() {
+                body.insert("arguments".into(), Value::Object(self.arguments.clone()));
+            }
+            if !self.config.is_empty() {
+                body.insert(
+                    "config".into(),
+                    escape_value(&Value::Object(self.config.clone()), None),
+                );
+            }
+        } else {
+            for (k, v) in &self.arguments {
+                body.insert(k.clone(), v.clone());
+            }
+            if !self.config.is_empty() {
+                body.insert(
+                    "config".into(),
+                    escape_value(&Value::Object(self.config.clone()), None),
+                );
+            }
+        }
+        let mut entry = serde_json::Map::new();
+        entry.insert(self.name.clone(), Value::Object(body));
+        Value::Object(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn version_from_requirements() {
+        assert_eq!(
+            DbtVersion::from_requirements(&[">=1.8.0".into(), "<2.0.0".into()]),
+            DbtVersion(1, 8, 0)
+        );
+        assert_eq!(DbtVersion::from_requirements(&[]), DbtVersion::CURRENT);
+        assert_eq!(
+            DbtVersion::from_requirements(&["1.10.6".into()]),
+            DbtVersion(1, 10, 6)
+        );
+    }
+
+    #[test]
+    fn test_entries_by_version() {
+        let spec = TestSpec {
+            name: "accepted_values".into(),
+            arguments: json!({"values": ["a", "b"]}).as_object().unwrap().clone(),
+            config: json!({"severity": "warn"}).as_object().unwrap().clone(),
+            ..Default::default()
+        };
+        assert_eq!(
+            spec.to_entry(DbtVersion::CURRENT),
+            json!({"accepted_values": {"arguments": {"values": ["a", "b"]}, "config": {"severity": "warn"}}})
+        );
+        assert_eq!(
+            spec.to_entry(DbtVersion(1, 8, 0)),
+            json!({"accepted_values": {"values": ["a", "b"], "config": {"severity": "warn"}}})
+        );
+        assert_eq!(
+            TestSpec {
+                name: "unique".into(),
+                ..Default::default()
+            }
+            .to_entry(DbtVersion::CURRENT),
+            json!("unique")
+        );
+    }
+
+    #[test]
+    fn escapes_strings_but_not_filters() {
+        let v = json!({"description": "{{ run_query('drop') }}", "filter": "{{ Dimension('a__b') }} > 1"});
+        let e = escape_value(&v, None);
+        assert_eq!(
+            e["description"],
+            json!("{% raw %}{{ run_query('drop') }}{% endraw %}")
+        );
+        assert_eq!(e["filter"], v["filter"]);
+        assert_eq!(
+            unescape_jinja(&escape_jinja("a {% endraw %} b {{ x }}")),
+            "a {% endraw %} b {{ x }}"
+        );
+    }
+}

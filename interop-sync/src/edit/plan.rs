@@ -1,0 +1,612 @@
+//! Edit plans: operations on resources (set a description, add a column or a test, rename a
+//! metric, change a docs block ...) turned into YAML edits of the files that declare them, then
+//! applied losslessly. A file that cannot be edited safely is reported and left as it was.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::dbt_rules::{DbtVersion, TestSpec, escape_value};
+use super::path::{Segment, YamlPath};
+use super::{EditError, SpliceEditor, YamlEdit, YamlEditor};
+use crate::model::{Resource, ResourceKind};
+use crate::read::yaml::Node;
+use crate::read::{Project, ProjectSource};
+
+/// One operation on a resource, named by its dbt unique id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceOp {
+    /// Sets a field of the resource's YAML entry; `field` is a dotted path such as
+    /// `description`, `label` or `config.meta.owner`. Missing parents are created.
+    Set {
+        /// The resource.
+        resource: String,
+        /// The field.
+        field: String,
+        /// The value (strings are Jinja-escaped unless the field takes Jinja).
+        value: Value,
+    },
+    /// Removes a field.
+    Unset {
+        /// The resource.
+        resource: String,
+        /// The field.
+        field: String,
+    },
+    /// Sets a field of one column, adding the column entry when it is missing.
+    SetColumn {
+        /// The resource.
+        resource: String,
+        /// The column name.
+        column: String,
+        /// The field (`description`, `data_type`, `config.meta.pii`).
+        field: String,
+        /// The value.
+        value: Value,
+    },
+    /// Removes a column entry.
+    RemoveColumn {
+        /// The resource.
+        resource: String,
+        /// The column name.
+        column: String,
+    },
+    /// Adds a generic test to a resource, or to one of its columns.
+    AddTest {
+        /// The resource.
+        resource: String,
+        /// The column, for a column test.
+        column: Option<String>,
+        /// The test.
+        test: TestSpec,
+    },
+    /// Removes a generic test, named by its own unique id.
+    RemoveTest {
+        /// The test's unique id.
+        test: String,
+    },
+    /// Renames a resource declared in YAML (a metric, an exposure, a saved query ...).
+    Rename {
+        /// The resource.
+        resource: String,
+        /// The new name.
+        new_name: String,
+    },
+}
+
+/// Options for turning a plan into file edits.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// The dbt version to write for; default: the project's `require-dbt-version`, else the
+    /// current one.
+    pub dbt_version: Option<DbtVersion>,
+}
+
+/// Why an operation could not be planned, or a file could not be edited.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// No resource with that id.
+    #[error("{0}: no such resource")]
+    UnknownResource(String),
+    /// The operation does not apply to this resource.
+    #[error("{resource}: {reason}")]
+    NotApplicable {
+        /// The resource.
+        resource: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file could not be read or edited; it is left as it was.
+    #[error("{file}: {error}")]
+    File {
+        /// The file.
+        file: String,
+        /// What went wrong.
+        error: EditError,
+    },
+}
+
+/// A file as the plan would leave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// Path relative to the project root.
+    pub path: String,
+    /// The text before (`None` for a new file).
+    pub before: Option<String>,
+    /// The text after.
+    pub after: String,
+}
+
+/// What applying a plan gives: changed files and what could not be done.
+#[derive(Debug, Clone, Default)]
+pub struct PlannedChanges {
+    /// Files that change, by path.
+    pub files: Vec<FileChange>,
+    /// Operations or files that failed; their files are not in `files`.
+    pub errors: Vec<PlanError>,
+}
+
+/// Turns `ops` into edits of `project`'s files (read from `source`) and applies them.
+pub fn apply_plan(
+    project: &Project,
+    source: &dyn ProjectSource,
+    ops: &[ResourceOp],
+    options: &PlanOptions,
+) -> PlannedChanges {
+    let version = options
+        .dbt_version
+        .unwrap_or_else(|| DbtVersion::from_requirements(&project.dbt_project.require_dbt_version));
+    let tests_key = tests_key(project);
+    let mut per_file: BTreeMap<String, Vec<FileEdit>> = BTreeMap::new();
+    let mut out = PlannedChanges::default();
+    for op in ops {
+        match plan_op(project, op, version, tests_key) {
+            Ok(edits) => {
+                for (file, edit) in edits {
+                    per_file.entry(file).or_default().push(edit);
+                }
+            }
+            Err(e) => out.errors.push(e),
+        }
+    }
+    let editor = SpliceEditor::default();
+    for (path, edits) in per_file {
+        let listed = crate::read::SourceFile {
+            path: path.clone(),
+            oid: None,
+            size: None,
+        };
+        let before = match source.read(&listed) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    out.errors.push(PlanError::File {
+                        file: path,
+                        error: EditError::Unreadable("not UTF-8".into()),
+                    });
+                    continue;
+                }
+            },
+            Err(e) => {
+                out.errors.push(PlanError::File {
+                    file: path,
+                    error: EditError::Unreadable(e.to_string()),
+                });
+                continue;
+            }
+        };
+        match apply_file_edits(&editor, &before, edits) {
+            Ok(after) if after != before => out.files.push(FileChange {
+                path,
+                before: Some(before),
+                after,
+            }),
+            Ok(_) => {}
+            Err(error) => out.errors.push(PlanError::File { file: path, error }),
+        }
+    }
+    out
+}
+
+/// An edit of one file: YAML edits for properties files, a docs block's body for markdown.
+#[derive(Debug, Clone, PartialEq)]
+enum FileEdit {
+    Yaml(YamlEdit),
+    DocsBody { name: String, text: String },
+}
+
+fn apply_file_edits(
+    editor: &SpliceEditor,
+    before: &str,
+    edits: Vec<FileEdit>,
+) -> Result<String, EditError> {
+    let mut yaml = Vec::new();
+    let mut text = before.to_string();
+    for edit in edits {
+        match edit {
+            FileEdit::Yaml(e) => yaml.push(e),
+            FileEdit::DocsBody { name, text: body } => {
+                let blocks = crate::read::jinja::scan_blocks(&text)
+                    .map_err(|e| EditError::Unreadable(e.to_string()))?;
+                let block = blocks
+                    .iter()
+                    .find(|b| b.kind == crate::read::jinja::BlockKind::Docs && b.name == name)
+                    .ok_or_else(|| EditError::Path {
+                        path: name.clone(),
+                        reason: "no such docs block".into(),
+                    })?;
+                // The body keeps the block's own first and last line breaks.
+                let old = &text[block.body.clone()];
+                let lead = if old.starts_with('\n') { "\n" } else { "" };
+                let trail = if old.ends_with('\n') { "\n" } else { "" };
+                let new_body = format!("{lead}{}{trail}", body.trim_matches('\n'));
+                text.replace_range(block.body.clone(), &new_body);
+            }
+        }
+    }
+    if yaml.is_empty() {
+        return Ok(text);
+    }
+    editor.apply(&text, &yaml).map(|e| e.text)
+}
+
+/// The docs block a description consists of, when it is exactly `{{ doc('name') }}`.
+fn doc_only(description: &str) -> Option<String> {
+    let calls = crate::read::jinja::doc_refs(description);
+    let [call] = calls.as_slice() else {
+        return None;
+    };
+    let t = description.trim();
+    (t.starts_with("{{") && t.ends_with("}}") && t.matches("{{").count() == 1)
+        .then(|| call.name.clone())
+}
+
+/// `tests` when the project writes only the old key, else `data_tests`.
+fn tests_key(project: &Project) -> &'static str {
+    let (mut old, mut new) = (0, 0);
+    for r in project
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::GenericTest)
+    {
+        if r.location.yaml_path.contains(".tests[") {
+            old += 1;
+        } else {
+            new += 1;
+        }
+    }
+    if old > 0 && new == 0 {
+        "tests"
+    } else {
+        "data_tests"
+    }
+}
+
+fn find<'p>(project: &'p Project, id: &str) -> Result<&'p Resource, PlanError> {
+    project
+        .get(id)
+        .ok_or_else(|| PlanError::UnknownResource(id.to_string()))
+}
+
+/// The YAML entry of a resource: its file, YAML path and node.
+fn entry(r: &Resource) -> Result<(&str, &str, &Node), PlanError> {
+    let loc = r.properties_location.as_ref().unwrap_or(&r.location);
+    let node = r.properties.node().filter(|_| !loc.yaml_path.is_empty());
+    match node {
+        Some(node) => Ok((&loc.file, &loc.yaml_path, node)),
+        None => Err(PlanError::NotApplicable {
+            resource: r.unique_id.to_string(),
+            reason: "it has no properties entry in YAML to edit".into(),
+        }),
+    }
+}
+
+fn path_of(base: &str, field: &str) -> YamlPath {
+    let mut p = YamlPath::parse(base).unwrap_or_default();
+    p.0.extend(
+        field
+            .split('.')
+            .filter(|s| !s.is_empty())
+            .map(|s| Segment::Key(s.to_string())),
+    );
+    p
+}
+
+/// A `Set` of a dotted field under `node` at `base`: set where the field exists, else create
+/// the first missing key with the rest nested inside it.
+fn set_nested(base: &str, node: &Node, field: &str, value: Value) -> YamlEdit {
+    let parts: Vec<&str> = field.split('.').filter(|s| !s.is_empty()).collect();
+    let mut here = node;
+    for (i, part) in parts.iter().enumerate() {
+        match here.get(part) {
+            Some(next) if i + 1 < parts.len() && next.as_map().is_some() => here = next,
+            Some(_) if i + 1 == parts.len() => break,
+            _ => {
+                let nested = parts[i + 1..].iter().rev().fold(value, |acc, k| {
+                    let mut m = serde_json::Map::new();
+                    m.insert((*k).to_string(), acc);
+                    Value::Object(m)
+                });
+                return YamlEdit::Set {
+                    path: path_of(base, &parts[..=i].join(".")),
+                    value: nested,
+                };
+            }
+        }
+    }
+    YamlEdit::Set {
+        path: path_of(base, field),
+        value,
+    }
+}
+
+fn last_key(field: &str) -> Option<&str> {
+    field.rsplit('.').next()
+}
+
+fn plan_op(
+    project: &Project,
+    op: &ResourceOp,
+    version: DbtVersion,
+    tests_key: &str,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    Ok(plan_yaml_op(project, op, version, tests_key)?
+        .into_iter()
+        .map(|(file, edit)| match doc_redirect(project, op, &edit) {
+            Some(redirect) => redirect,
+            None => (file, FileEdit::Yaml(edit)),
+        })
+        .collect())
+}
+
+/// Setting a description that is exactly a `{{ doc() }}` reference edits the docs block it
+/// names, and leaves the reference in place.
+fn doc_redirect(project: &Project, op: &ResourceOp, edit: &YamlEdit) -> Option<(String, FileEdit)> {
+    let ResourceOp::Set {
+        resource,
+        field,
+        value,
+    } = op
+    else {
+        return None;
+    };
+    let (Some(text), "description") = (value.as_str(), field.as_str()) else {
+        return None;
+    };
+    let r = project.get(resource)?;
+    let name = doc_only(r.description.as_deref()?)?;
+    let doc = project.get(&format!("doc.{}.{name}", r.package))?;
+    let _ = edit;
+    Some((
+        doc.location.file.clone(),
+        FileEdit::DocsBody {
+            name,
+            text: super::dbt_rules::escape_jinja(text),
+        },
+    ))
+}
+
+fn plan_yaml_op(
+    project: &Project,
+    op: &ResourceOp,
+    version: DbtVersion,
+    tests_key: &str,
+) -> Result<Vec<(String, YamlEdit)>, PlanError> {
+    match op {
+        ResourceOp::Set {
+            resource,
+            field,
+            value,
+        } => {
+            let r = find(project, resource)?;
+            let (file, base, node) = entry(r)?;
+            let value = escape_value(value, last_key(field));
+            Ok(vec![(
+                file.to_string(),
+                set_nested(base, node, field, value),
+            )])
+        }
+        ResourceOp::Unset { resource, field } => {
+            let r = find(project, resource)?;
+            let (file, base, _) = entry(r)?;
+            Ok(vec![(
+                file.to_string(),
+                YamlEdit::Remove {
+                    path: path_of(base, field),
+                },
+            )])
+        }
+        ResourceOp::SetColumn {
+            resource,
+            column,
+            field,
+            value,
+        } => {
+            let r = find(project, resource)?;
+            let (file, base, node) = entry(r)?;
+            let value = escape_value(value, last_key(field));
+            let columns = node
+                .get("columns")
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            let existing = columns
+                .iter()
+                .position(|c| c.get("name").and_then(Node::as_text).as_deref() == Some(column));
+            let edit = match existing {
+                Some(i) => set_nested(&format!("{base}.columns[{i}]"), &columns[i], field, value),
+                None => {
+                    let mut entry = serde_json::Map::new();
+                    entry.insert("name".into(), Value::String(column.clone()));
+                    let parts: Vec<&str> = field.split('.').collect();
+                    let nested = parts[1..].iter().rev().fold(value, |acc, k| {
+                        let mut m = serde_json::Map::new();
+                        m.insert((*k).to_string(), acc);
+                        Value::Object(m)
+                    });
+                    entry.insert(parts[0].to_string(), nested);
+                    YamlEdit::Append {
+                        path: path_of(base, "columns"),
+                        value: Value::Object(entry),
+                    }
+                }
+            };
+            Ok(vec![(file.to_string(), edit)])
+        }
+        ResourceOp::RemoveColumn { resource, column } => {
+            let r = find(project, resource)?;
+            let (file, base, _) = entry(r)?;
+            let mut path = path_of(base, "columns");
+            path.0.push(Segment::Named(column.clone()));
+            Ok(vec![(file.to_string(), YamlEdit::Remove { path })])
+        }
+        ResourceOp::AddTest {
+            resource,
+            column,
+            test,
+        } => {
+            let r = find(project, resource)?;
+            let (file, base, node) = entry(r)?;
+            let (holder, holder_path) = match column {
+                None => (Some(node), base.to_string()),
+                Some(c) => {
+                    let columns = node
+                        .get("columns")
+                        .and_then(Node::as_seq)
+                        .unwrap_or_default();
+                    match columns
+                        .iter()
+                        .position(|x| x.get("name").and_then(Node::as_text).as_deref() == Some(c))
+                    {
+                        Some(i) => (Some(&columns[i]), format!("{base}.columns[{i}]")),
+                        None => (None, String::new()),
+                    }
+                }
+            };
+            let item = test.to_entry(version);
+            let Some(holder) = holder else {
+                // The column has no entry yet: add it with the test.
+                let mut entry = serde_json::Map::new();
+                entry.insert(
+                    "name".into(),
+                    Value::String(column.clone().unwrap_or_default()),
+                );
+                entry.insert(tests_key.into(), Value::Array(vec![item]));
+                return Ok(vec![(
+                    file.to_string(),
+                    YamlEdit::Append {
+                        path: path_of(base, "columns"),
+                        value: Value::Object(entry),
+                    },
+                )]);
+            };
+            // The entry's own key wins over the project's habit.
+            let key = if holder.get("tests").is_some() && holder.get("data_tests").is_none() {
+                "tests"
+            } else if holder.get("data_tests").is_some() {
+                "data_tests"
+            } else {
+                tests_key
+            };
+            Ok(vec![(
+                file.to_string(),
+                YamlEdit::Append {
+                    path: path_of(&holder_path, key),
+                    value: item,
+                },
+            )])
+        }
+        ResourceOp::RemoveTest { test } => {
+            let r = find(project, test)?;
+            if r.kind != ResourceKind::GenericTest {
+                return Err(PlanError::NotApplicable {
+                    resource: test.clone(),
+                    reason: "not a generic test".into(),
+                });
+            }
+            let path =
+                YamlPath::parse(&r.location.yaml_path).map_err(|e| PlanError::NotApplicable {
+                    resource: test.clone(),
+                    reason: e.to_string(),
+                })?;
+            Ok(vec![(r.location.file.clone(), YamlEdit::Remove { path })])
+        }
+        ResourceOp::Rename { resource, new_name } => {
+            let r = find(project, resource)?;
+            let yaml_declared = matches!(
+                r.kind,
+                ResourceKind::Metric
+                    | ResourceKind::Exposure
+                    | ResourceKind::SavedQuery
+                    | ResourceKind::Group
+                    | ResourceKind::SemanticModel
+                    | ResourceKind::UnitTest
+            );
+            if !yaml_declared {
+                return Err(PlanError::NotApplicable {
+                    resource: resource.clone(),
+                    reason: "only resources declared in YAML can be renamed in place; a model is renamed by moving its file".into(),
+                });
+            }
+            let (file, base, node) = entry(r)?;
+            if node.get("name").is_none() {
+                return Err(PlanError::NotApplicable {
+                    resource: resource.clone(),
+                    reason: "its entry has no name key".into(),
+                });
+            }
+            Ok(vec![(
+                file.to_string(),
+                YamlEdit::Set {
+                    path: path_of(base, "name"),
+                    value: Value::String(new_name.clone()),
+                },
+            )])
+        }
+    }
+}
+
+impl ResourceOp {
+    /// Reads an operation from its JSON (or YAML) form, as used by plan files:
+    /// `{op: set, resource: model.acme.orders, field: description, value: "Orders"}`,
+    /// `{op: add_test, resource: ..., column: order_id, test: unique, arguments: {...}, config: {...}}`,
+    /// and likewise `unset`, `set_column`, `remove_column`, `remove_test`, `rename`.
+    pub fn from_json(v: &Value) -> Result<ResourceOp, String> {
+        let text = |key: &str| -> Result<String, String> {
+            v.get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("'{key}' is missing or not a string"))
+        };
+        let map = |key: &str| -> serde_json::Map<String, Value> {
+            v.get(key)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let op = text("op")?;
+        Ok(match op.as_str() {
+            "set" => ResourceOp::Set {
+                resource: text("resource")?,
+                field: text("field")?,
+                value: v.get("value").cloned().ok_or("'value' is missing")?,
+            },
+            "unset" => ResourceOp::Unset {
+                resource: text("resource")?,
+                field: text("field")?,
+            },
+            "set_column" => ResourceOp::SetColumn {
+                resource: text("resource")?,
+                column: text("column")?,
+                field: text("field")?,
+                value: v.get("value").cloned().ok_or("'value' is missing")?,
+            },
+            "remove_column" => ResourceOp::RemoveColumn {
+                resource: text("resource")?,
+                column: text("column")?,
+            },
+            "add_test" => ResourceOp::AddTest {
+                resource: text("resource")?,
+                column: text("column").ok(),
+                test: TestSpec {
+                    name: text("test")?,
+                    arguments: map("arguments"),
+                    config: map("config"),
+                    test_name: text("name").ok(),
+                    description: text("description").ok(),
+                },
+            },
+            "remove_test" => ResourceOp::RemoveTest {
+                test: text("test")?,
+            },
+            "rename" => ResourceOp::Rename {
+                resource: text("resource")?,
+                new_name: text("new_name")?,
+            },
+            other => {
+                return Err(format!(
+                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, rename)"
+                ));
+            }
+        })
+    }
+}

@@ -1,0 +1,173 @@
+//! Edit plans on a realistic project: the operations land where a person would put them, the
+//! project still reads, and dbt itself accepts the result with zero warnings — including vendor
+//! text that looks like Jinja, which must reach dbt's manifest as written.
+
+mod common;
+
+use interop_sync::edit::dbt_rules::TestSpec;
+use interop_sync::edit::plan::{PlanOptions, ResourceOp, apply_plan};
+use interop_sync::read::{FolderSource, Reader};
+use serde_json::json;
+
+fn shop_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let shop = common::fixture_projects()
+        .into_iter()
+        .find(|p| p.ends_with("shop"))
+        .expect("shop fixture");
+    common::copy_dir(&shop, tmp.path());
+    tmp
+}
+
+const HOSTILE: &str = "Revenue for {{ run_query('drop table orders') }} and {% if x %}";
+
+fn ops() -> Vec<ResourceOp> {
+    vec![
+        // A description that is a `{{ doc() }}` reference: the docs block is edited instead.
+        ResourceOp::Set {
+            resource: "model.shop.orders".into(),
+            field: "description".into(),
+            value: json!("One row per order.\n\nTotals in EUR."),
+        },
+        // Vendor text with Jinja is escaped.
+        ResourceOp::Set {
+            resource: "metric.shop.revenue".into(),
+            field: "description".into(),
+            value: json!(HOSTILE),
+        },
+        ResourceOp::Set {
+            resource: "metric.shop.revenue".into(),
+            field: "label".into(),
+            value: json!("Revenue (EUR)"),
+        },
+        // Nested keys are created where missing.
+        ResourceOp::Set {
+            resource: "model.shop.orders".into(),
+            field: "config.meta.owner".into(),
+            value: json!("@finance"),
+        },
+        ResourceOp::AddTest {
+            resource: "model.shop.orders".into(),
+            column: Some("order_id".into()),
+            test: TestSpec {
+                name: "accepted_values".into(),
+                arguments: json!({"values": [1, 2, 3]}).as_object().unwrap().clone(),
+                config: json!({"severity": "warn", "where": "order_id < 4"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+                ..Default::default()
+            },
+        },
+        ResourceOp::SetColumn {
+            resource: "model.shop.orders".into(),
+            column: "order_id".into(),
+            field: "description".into(),
+            value: json!("yes"),
+        },
+        ResourceOp::Rename {
+            resource: "exposure.shop.executive_kpis".into(),
+            new_name: "executive_kpi_dashboard".into(),
+        },
+    ]
+}
+
+#[test]
+fn plan_lands_and_dbt_accepts_it() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let reader = Reader::default();
+    let project = reader.read(&source).unwrap();
+    let ops = ops();
+    let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    assert!(
+        changes.files.len() >= 2,
+        "{:#?}",
+        changes.files.iter().map(|f| &f.path).collect::<Vec<_>>()
+    );
+    for change in &changes.files {
+        std::fs::write(tmp.path().join(&change.path), &change.after).unwrap();
+    }
+    let after = reader.read(&source).unwrap();
+    assert!(after.errors.is_empty(), "{:#?}", after.errors);
+    // The doc reference stayed; the docs block holds the new text.
+    let orders = after.get("model.shop.orders").unwrap();
+    assert!(
+        orders
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("doc('finance_orders')")
+    );
+    let doc = after.get("doc.shop.finance_orders").unwrap();
+    assert_eq!(
+        doc.description.as_deref().unwrap().trim(),
+        "One row per order.\n\nTotals in EUR."
+    );
+    assert_eq!(
+        orders.properties.get("config").unwrap()["meta"]["owner"],
+        json!("@finance")
+    );
+    let col = orders
+        .columns
+        .iter()
+        .find(|c| c.name == "order_id")
+        .unwrap();
+    assert_eq!(col.description.as_deref(), Some("yes"));
+    assert!(after.resources.iter().any(|r| {
+        r.unique_id
+            .as_str()
+            .starts_with("test.shop.accepted_values_orders_order_id__1__2__3.")
+    }));
+    assert_eq!(after.resources.len(), project.resources.len() + 1);
+    assert!(after.get("exposure.shop.executive_kpi_dashboard").is_some());
+    assert!(after.get("exposure.shop.executive_kpis").is_none());
+
+    // dbt agrees, and the hostile text reached the manifest as written, not executed.
+    if let Some(manifest) = common::dbt_manifest(tmp.path()) {
+        let metric = &manifest["metrics"]["metric.shop.revenue"];
+        assert_eq!(metric["description"], json!(HOSTILE));
+        assert_eq!(metric["label"], json!("Revenue (EUR)"));
+        let docs = &manifest["docs"]["doc.shop.finance_orders"]["block_contents"];
+        assert_eq!(
+            docs.as_str().unwrap().trim(),
+            "One row per order.\n\nTotals in EUR."
+        );
+    }
+}
+
+#[test]
+fn a_plan_that_cannot_apply_leaves_files_alone() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let project = Reader::default().read(&source).unwrap();
+    let changes = apply_plan(
+        &project,
+        &source,
+        &[
+            ResourceOp::Set {
+                resource: "model.shop.nope".into(),
+                field: "description".into(),
+                value: json!("x"),
+            },
+            ResourceOp::Rename {
+                resource: "model.shop.orders".into(),
+                new_name: "orders2".into(),
+            },
+        ],
+        &PlanOptions::default(),
+    );
+    assert!(changes.files.is_empty());
+    assert_eq!(changes.errors.len(), 2, "{:#?}", changes.errors);
+    assert!(
+        changes.errors[0]
+            .to_string()
+            .contains("model.shop.nope: no such resource")
+    );
+    assert!(
+        changes.errors[1]
+            .to_string()
+            .contains("renamed by moving its file")
+    );
+}
