@@ -6,5 +6,6 @@
 pub mod edit;
 pub mod model;
 pub mod read;
+pub mod render;
 pub mod safety;
 pub mod synth;

@@ -171,3 +171,87 @@ fn a_plan_that_cannot_apply_leaves_files_alone() {
             .contains("renamed by moving its file")
     );
 }
+
+#[test]
+fn new_models_are_house_style_and_build() {
+    use interop_sync::render::{ColumnSpec, ModelSql, Upstream};
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let reader = Reader::default();
+    let project = reader.read(&source).unwrap();
+    let customer_orders = ResourceOp::AddModel {
+        name: "customer_order_counts".into(),
+        folder: "marts/finance".into(),
+        sql: ModelSql {
+            imports: vec![("orders".into(), Upstream::Ref("orders".into()))],
+            body: "select\n    customer_id,\n    count(*) as order_count\nfrom orders\ngroup by customer_id".into(),
+        },
+        description: Some("Orders per customer, from the BI tool.".into()),
+        columns: vec![
+            ColumnSpec { name: "customer_id".into(), description: Some("The customer.".into()), primary_key: true, ..Default::default() },
+            ColumnSpec { name: "order_count".into(), description: Some("How many orders.".into()), ..Default::default() },
+        ],
+        meta: Some(json!({"source_tool": "bi"})),
+    };
+    let new_folder = ResourceOp::AddModel {
+        name: "payment_methods".into(),
+        folder: "marts/payments".into(),
+        sql: ModelSql {
+            imports: vec![(
+                "payments".into(),
+                Upstream::Ref("stg_stripe__payments".into()),
+            )],
+            body: "select distinct payment_method\nfrom payments".into(),
+        },
+        description: Some("Payment methods seen.".into()),
+        columns: vec![ColumnSpec {
+            name: "payment_method".into(),
+            description: Some("The method.".into()),
+            primary_key: true,
+            ..Default::default()
+        }],
+        meta: None,
+    };
+    let changes = apply_plan(
+        &project,
+        &source,
+        &[customer_orders, new_folder],
+        &PlanOptions::default(),
+    );
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    let paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "models/marts/finance/_finance__models.yml",
+            "models/marts/finance/customer_order_counts.sql",
+            "models/marts/payments/_payments__models.yml",
+            "models/marts/payments/payment_methods.sql",
+        ]
+    );
+    for change in &changes.files {
+        let path = tmp.path().join(&change.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &change.after).unwrap();
+    }
+    insta::assert_snapshot!("new_model_sql", changes.files[1].after);
+    insta::assert_snapshot!("new_properties_file", changes.files[2].after);
+    let after = reader.read(&source).unwrap();
+    assert!(after.errors.is_empty(), "{:#?}", after.errors);
+    assert!(after.get("model.shop.customer_order_counts").is_some());
+    assert!(after.resources.iter().any(|r| {
+        r.unique_id
+            .as_str()
+            .starts_with("test.shop.unique_payment_methods_payment_method.")
+    }));
+    let sql_files: Vec<std::ffi::OsString> = [&changes.files[1].path, &changes.files[3].path]
+        .iter()
+        .map(|p| tmp.path().join(p).into_os_string())
+        .collect();
+    let args: Vec<&std::ffi::OsStr> = sql_files.iter().map(|s| s.as_os_str()).collect();
+    common::oracle("sql-style.sh", &args);
+    common::oracle(
+        "dbt-check.sh",
+        &["--build".as_ref(), tmp.path().as_os_str()],
+    );
+}

@@ -65,6 +65,22 @@ pub enum ResourceOp {
         /// The test's unique id.
         test: String,
     },
+    /// Adds a model: its SQL in import-CTE style and its properties entry, in the folder's
+    /// properties file (created, named after the repo's convention, when there is none).
+    AddModel {
+        /// The model name (the file stem).
+        name: String,
+        /// The folder under the first model path (`marts/finance`).
+        folder: String,
+        /// The SQL.
+        sql: crate::render::ModelSql,
+        /// Its description.
+        description: Option<String>,
+        /// The columns the vendor knows.
+        columns: Vec<crate::render::ColumnSpec>,
+        /// Custom data for `config.meta`.
+        meta: Option<Value>,
+    },
     /// Renames a resource declared in YAML (a metric, an exposure, a saved query ...).
     Rename {
         /// The resource.
@@ -150,7 +166,31 @@ pub fn apply_plan(
         }
     }
     let editor = SpliceEditor::default();
-    for (path, edits) in per_file {
+    for (path, mut edits) in per_file {
+        if let Some(FileEdit::Create(text)) = edits.first().cloned() {
+            let exists = project.files.iter().any(|f| f.path == path);
+            if crate::safety::validate_repo_path(&path).is_err() || exists {
+                let reason = "the file already exists or is not a valid path".into();
+                out.errors.push(PlanError::File {
+                    file: path,
+                    error: EditError::Path {
+                        path: String::new(),
+                        reason,
+                    },
+                });
+                continue;
+            }
+            edits.remove(0);
+            match apply_file_edits(&editor, &text, edits) {
+                Ok(after) => out.files.push(FileChange {
+                    path,
+                    before: None,
+                    after,
+                }),
+                Err(error) => out.errors.push(PlanError::File { file: path, error }),
+            }
+            continue;
+        }
         let listed = crate::read::SourceFile {
             path: path.clone(),
             oid: None,
@@ -192,7 +232,12 @@ pub fn apply_plan(
 #[derive(Debug, Clone, PartialEq)]
 enum FileEdit {
     Yaml(YamlEdit),
-    DocsBody { name: String, text: String },
+    DocsBody {
+        name: String,
+        text: String,
+    },
+    /// A new file with this text; the file must not exist.
+    Create(String),
 }
 
 fn apply_file_edits(
@@ -205,6 +250,12 @@ fn apply_file_edits(
     for edit in edits {
         match edit {
             FileEdit::Yaml(e) => yaml.push(e),
+            FileEdit::Create(_) => {
+                return Err(EditError::Path {
+                    path: String::new(),
+                    reason: "the file already exists".into(),
+                });
+            }
             FileEdit::DocsBody { name, text: body } => {
                 let blocks = crate::read::jinja::scan_blocks(&text)
                     .map_err(|e| EditError::Unreadable(e.to_string()))?;
@@ -228,6 +279,101 @@ fn apply_file_edits(
         return Ok(text);
     }
     editor.apply(&text, &yaml).map(|e| e.text)
+}
+
+/// The parts of an [`ResourceOp::AddModel`].
+struct NewModel<'o> {
+    name: &'o str,
+    folder: &'o str,
+    sql: &'o crate::render::ModelSql,
+    description: Option<&'o str>,
+    columns: &'o [crate::render::ColumnSpec],
+    meta: Option<&'o Value>,
+}
+
+fn add_model(
+    project: &Project,
+    m: &NewModel<'_>,
+    version: DbtVersion,
+    tests_key: &str,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    let name = m.name;
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: format!("model.{}.{name}", project.dbt_project.name),
+        reason,
+    };
+    let valid_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid_name {
+        return Err(bad(format!(
+            "'{name}' is not a model name (lower-case letters, digits and _)"
+        )));
+    }
+    if project
+        .resources
+        .iter()
+        .any(|r| r.kind == ResourceKind::Model && r.name == name)
+    {
+        return Err(bad("a model of that name exists".into()));
+    }
+    let root = project
+        .dbt_project
+        .paths
+        .model
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "models".into());
+    let dir = crate::safety::validate_repo_path(&format!("{root}/{}", m.folder))
+        .map_err(|e| bad(e.to_string()))?;
+    let sql_path = format!("{dir}/{name}.sql");
+    let entry =
+        crate::render::model_entry(name, m.description, m.columns, m.meta, version, tests_key);
+    // The folder's properties file that already lists models, if any.
+    let existing = project
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Model)
+        .filter_map(|r| r.properties_location.as_ref())
+        .find(|l| l.file.rsplit_once('/').map(|(d, _)| d) == Some(dir.as_str()));
+    let mut out = vec![(sql_path, FileEdit::Create(crate::render::model_sql(m.sql)))];
+    match existing {
+        Some(loc) => out.push((
+            loc.file.clone(),
+            FileEdit::Yaml(YamlEdit::Append {
+                path: YamlPath(vec![Segment::Key("models".into())]),
+                value: entry,
+            }),
+        )),
+        None => {
+            let prefix = format!("{dir}/");
+            let names: Vec<&str> = project
+                .files
+                .iter()
+                .filter_map(|f| f.path.strip_prefix(prefix.as_str()))
+                .filter(|rest| !rest.contains('/'))
+                .collect();
+            let file = format!(
+                "{dir}/{}",
+                crate::render::properties_file_name(&dir, &names)
+            );
+            let style = super::FileStyle {
+                indent: 2,
+                indented_sequences: true,
+                crlf: false,
+            };
+            let text = format!(
+                "version: 2\n\nmodels:\n{}\n",
+                super::emit::block_sequence(&[entry], 2, &style)
+            );
+            out.push((file, FileEdit::Create(text)));
+        }
+    }
+    Ok(out)
 }
 
 /// The docs block a description consists of, when it is exactly `{{ doc('name') }}`.
@@ -330,6 +476,25 @@ fn plan_op(
     version: DbtVersion,
     tests_key: &str,
 ) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    if let ResourceOp::AddModel {
+        name,
+        folder,
+        sql,
+        description,
+        columns,
+        meta,
+    } = op
+    {
+        let spec = NewModel {
+            name,
+            folder,
+            sql,
+            description: description.as_deref(),
+            columns,
+            meta: meta.as_ref(),
+        };
+        return add_model(project, &spec, version, tests_key);
+    }
     Ok(plan_yaml_op(project, op, version, tests_key)?
         .into_iter()
         .map(|(file, edit)| match doc_redirect(project, op, &edit) {
@@ -510,6 +675,10 @@ fn plan_yaml_op(
                 })?;
             Ok(vec![(r.location.file.clone(), YamlEdit::Remove { path })])
         }
+        ResourceOp::AddModel { .. } => Err(PlanError::NotApplicable {
+            resource: String::new(),
+            reason: "a new model is planned as files, not YAML edits".into(),
+        }),
         ResourceOp::Rename { resource, new_name } => {
             let r = find(project, resource)?;
             let yaml_declared = matches!(

@@ -106,3 +106,22 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs an oracle script (`dbt-check.sh`, `sql-style.sh`) with arguments; panics with its output
+/// when it fails. `None` when the oracle is not installed (and not required).
+pub fn oracle(script: &str, args: &[&std::ffi::OsStr]) -> Option<String> {
+    let venv = oracle_venv()?;
+    let output = Command::new("bash")
+        .arg(shared_dir().join("oracle").join(script))
+        .args(args)
+        .env("INTEROP_ORACLE_VENV", &venv)
+        .output()
+        .expect("running the oracle");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{script} failed:\n{text}");
+    Some(text)
+}
