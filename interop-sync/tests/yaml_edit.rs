@@ -349,3 +349,14 @@ fn empty_file_gets_its_first_key() {
         "models:\n  - name: a\n",
     );
 }
+
+/// Found by the property test: a multi-line value replacing a scalar that has a comment after
+/// it would have swallowed the comment into a block scalar.
+#[test]
+fn regression_multiline_value_before_a_comment_stays_on_its_line() {
+    verified_edit(
+        "models:\n  - name: a\n    description: \"aa\"  # why\n",
+        &[set("models[0].description", json!("line one\nline two\n"))],
+        "models:\n  - name: a\n    description: \"line one\\nline two\\n\"  # why\n",
+    );
+}

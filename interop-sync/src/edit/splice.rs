@@ -254,7 +254,16 @@ fn set(
                 text: emit::inline_scalar(value, scalar_style(node), in_flow),
             });
         }
-        if multiline && !empty && !in_flow {
+        // A block scalar runs to the end of its lines: with a comment after the old value, the
+        // new text stays on one line, double-quoted, so the comment stays a comment.
+        let comment_after = !text[node.end..line_end(text, node.end)].trim().is_empty();
+        if multiline && !empty && (in_flow || comment_after) {
+            return Ok(Splice {
+                range: node.start..node.end,
+                text: emit::double_quoted(value.as_str().unwrap_or_default()),
+            });
+        }
+        if multiline && !empty {
             let indent = match scalar_style(node) {
                 // Keep the block's own content indentation.
                 Some(ScalarStyle::Literal) | Some(ScalarStyle::Folded) => {
