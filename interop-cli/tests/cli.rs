@@ -1,0 +1,166 @@
+//! The `interop` binary end to end: output, JSON, exit codes, errors on one line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn interop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(args)
+        .output()
+        .expect("running interop")
+}
+
+fn shop() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop-sync/tests/fixtures/projects/shop")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn inspect_lists_resources() {
+    let out = interop(&["inspect", shop().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("model.shop.orders"));
+    assert!(
+        stdout.lines().last().unwrap().contains("resources"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn inspect_json_has_the_documented_shape() {
+    let out = interop(&["inspect", shop().to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["schema"], "interop.inspect/v1");
+    assert_eq!(json["project"]["name"], "shop");
+    let first = &json["resources"][0];
+    for key in [
+        "unique_id",
+        "kind",
+        "name",
+        "enabled",
+        "file",
+        "line",
+        "column",
+        "yaml_path",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}: {first}");
+    }
+    assert_eq!(json["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn inspect_a_git_revision() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&shop(), tmp.path());
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(tmp.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "shop"]);
+    let from_folder = interop(&["inspect", tmp.path().to_str().unwrap(), "--json"]);
+    let from_git = interop(&[
+        "inspect",
+        &format!("{}@main", tmp.path().display()),
+        "--json",
+    ]);
+    assert_eq!(
+        from_git.status.code(),
+        Some(0),
+        "{}",
+        text(&from_git.stderr)
+    );
+    let a: serde_json::Value = serde_json::from_slice(&from_folder.stdout).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&from_git.stdout).unwrap();
+    assert_eq!(a["resources"], b["resources"]);
+}
+
+#[test]
+fn bad_input_exits_3_with_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("dbt_project.yml"), "name: acme\n").unwrap();
+    std::fs::create_dir_all(tmp.path().join("models")).unwrap();
+    std::fs::write(
+        tmp.path().join("models/bad.yml"),
+        "models:\n  - name: a\n    description: x\n    description: y\n",
+    )
+    .unwrap();
+    let out = interop(&["inspect", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("models/bad.yml:4:5: models[0].description: duplicate key 'description'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_project_is_one_line() {
+    let out = interop(&["inspect", "/nonexistent/project"]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("interop: "), "{stderr}");
+}
+
+#[test]
+fn edit_check_then_apply_then_nothing_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&shop(), tmp.path());
+    let dir = tmp.path().to_str().unwrap();
+    let op = "set metric.shop.revenue label=\"Revenue (EUR)\"";
+    let check = interop(&["edit", dir, "--op", op, "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    let diff = text(&check.stdout);
+    assert!(
+        diff.contains("-        label: Revenue\n+        label: Revenue (EUR)\n"),
+        "{diff}"
+    );
+    let apply = interop(&["edit", dir, "--op", op]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply.stderr));
+    // The same operation again is a no-op.
+    let again = interop(&["edit", dir, "--op", op, "--check"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+    assert!(text(&again.stdout).is_empty());
+}
+
+#[test]
+fn edit_of_unknown_resource_exits_3() {
+    let out = interop(&[
+        "edit",
+        shop().to_str().unwrap(),
+        "--op",
+        "set model.shop.nope description=x",
+        "--check",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("model.shop.nope: no such resource"));
+}
