@@ -101,6 +101,21 @@ fn past_line(text: &str, at: usize) -> usize {
     text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
 }
 
+/// Own-line comments directly above a line (no blank line between) describe what follows them:
+/// they go with it when it is removed.
+fn with_comments_above(text: &str, line_start_at: usize) -> usize {
+    let mut start = line_start_at;
+    while start > 0 {
+        let prev = line_start(text, start - 1);
+        if text[prev..start].trim_start().starts_with('#') {
+            start = prev;
+        } else {
+            break;
+        }
+    }
+    start
+}
+
 fn column(text: &str, at: usize) -> usize {
     at - line_start(text, at)
 }
@@ -344,7 +359,12 @@ fn insert_key(
             .map(|(_, v)| v),
         None => None,
     }
-    .or(entries.last().map(|(_, v)| v))
+    // Entries merged in by `<<` sit at the anchor, elsewhere in the file: not a place to write.
+    .or(entries
+        .iter()
+        .rev()
+        .find(|(k, _)| !k.aliased)
+        .map(|(_, v)| v))
     .ok_or("an empty mapping")?;
     let at = line_end(text, anchor_value.end.max(anchor_value.start));
     let line = format!(
@@ -428,13 +448,14 @@ fn remove(text: &str, found: &Found<'_>) -> Result<Splice, String> {
                     None => Err("removing the only key of a list item would leave an empty item; remove the item".into()),
                 };
             }
+            let start = with_comments_above(text, ls);
             Ok(Splice {
-                range: ls..past_line(text, node.end.max(key.end)),
+                range: start..past_line(text, node.end.max(key.end)),
                 text: String::new(),
             })
         }
         (NodeValue::Seq(_), None) => {
-            let ls = line_start(text, node.start);
+            let ls = with_comments_above(text, line_start(text, node.start));
             Ok(Splice {
                 range: ls..past_line(text, node.end),
                 text: String::new(),
