@@ -269,7 +269,7 @@ proptest! {
             }
             // Setting the same value again changes nothing.
             if let YamlEdit::Set { .. } = edit {
-                let again = editor.apply(&out.text, &[edit.clone()]).unwrap();
+                let again = editor.apply(&out.text, std::slice::from_ref(&edit)).unwrap();
                 prop_assert_eq!(&again.text, &out.text);
             }
             text = out.text;
