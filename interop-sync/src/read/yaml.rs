@@ -433,7 +433,7 @@ impl<'a> Builder<'a> {
                 let (line, column) = if start == pos.start {
                     (pos.line, pos.column)
                 } else {
-                    line_col_at(self.text, start)
+                    line_col_before(self.text, pos, start)
                 };
                 let node = Node {
                     value: NodeValue::Scalar {
@@ -457,8 +457,9 @@ impl<'a> Builder<'a> {
                 if structure == granit_parser::StructureStyle::Block {
                     let before = self.text[..pos.start].trim_end_matches(' ');
                     if before.ends_with('-') {
-                        pos.start = before.len() - 1;
-                        (pos.line, pos.column) = line_col_at(self.text, pos.start);
+                        let dash = before.len() - 1;
+                        (pos.line, pos.column) = line_col_before(self.text, pos, dash);
+                        pos.start = dash;
                     }
                 }
                 self.stack.push(Frame::Seq {
@@ -536,7 +537,11 @@ impl<'a> Builder<'a> {
                         pos,
                     ));
                 }
-                node.aliased = true;
+                // The copy stands where the alias is written; everything inside it belongs to
+                // the anchor, so none of it can be edited here.
+                mark_aliased(&mut node);
+                (node.start, node.end, node.line, node.column) =
+                    (pos.start, pos.end, pos.line, pos.column);
                 self.finish(node, 0, 0, pos)?;
             }
             _ => {}
@@ -693,12 +698,32 @@ fn block_scalar_header(text: &str, content_start: usize) -> Option<usize> {
     })
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col_at(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
+/// 1-based line and column (in characters) of a byte offset at or before `known`, a position
+/// whose line is known. Only the text between the two is scanned: counting from the start of the
+/// file for every block sequence made parsing quadratic in the file's size.
+fn line_col_before(text: &str, known: Pos, offset: usize) -> (usize, usize) {
+    let offset = offset.min(known.start).min(text.len());
+    let between = &text[offset..known.start.min(text.len())];
+    let line = known.line - bytecount_newlines(between);
+    let before = &text[..offset];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
+}
+
+fn bytecount_newlines(text: &str) -> usize {
+    text.bytes().filter(|b| *b == b'\n').count()
+}
+
+fn mark_aliased(node: &mut Node) {
+    node.aliased = true;
+    match &mut node.value {
+        NodeValue::Scalar { .. } => {}
+        NodeValue::Seq(items) => items.iter_mut().for_each(mark_aliased),
+        NodeValue::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            mark_aliased(k);
+            mark_aliased(v);
+        }),
+    }
 }
 
 fn count_nodes(node: &Node) -> usize {
