@@ -97,12 +97,19 @@ fn parse_op(text: &str) -> anyhow::Result<ResourceOp> {
             }
         }
         "remove-test" => ResourceOp::RemoveTest { test: w(1)?.into() },
+        "remove" => ResourceOp::Remove {
+            resource: w(1)?.into(),
+        },
+        "move" => ResourceOp::Move {
+            resource: w(1)?.into(),
+            to_file: w(2)?.into(),
+        },
         "rename" => ResourceOp::Rename {
             resource: w(1)?.into(),
             new_name: w(2)?.into(),
         },
         other => bail!(
-            "unknown operation '{other}' (set, unset, set-column, remove-column, add-test, remove-test, rename)"
+            "unknown operation '{other}' (set, unset, set-column, remove-column, add-test, remove-test, remove, move, rename)"
         ),
     })
 }
@@ -206,6 +213,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for change in &changes.files {
         print!("{}", unified_diff(change));
     }
+    for path in &changes.deleted {
+        println!("deleted: {path}");
+    }
     for e in &changes.errors {
         eprintln!("error: {e}");
     }
@@ -213,7 +223,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         return Ok(exit::BAD_INPUT);
     }
     if args.check {
-        return Ok(if changes.files.is_empty() {
+        let pending = !changes.files.is_empty() || !changes.deleted.is_empty();
+        return Ok(if !pending {
             exit::OK
         } else {
             exit::CHANGES_PENDING
@@ -222,12 +233,24 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for change in &changes.files {
         let rel = validate_repo_path(&change.path).map_err(|e| anyhow::anyhow!("{e}"))?;
         let target = args.dir.join(&rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating the folder of {rel}"))?;
+        }
         // Written beside the target and renamed over it, so a crash leaves the old file whole.
         let tmp = target.with_extension("interop-tmp");
         std::fs::write(&tmp, &change.after).with_context(|| format!("writing {rel}"))?;
         std::fs::rename(&tmp, &target).with_context(|| format!("writing {rel}"))?;
     }
-    eprintln!("{} files changed", changes.files.len());
+    for path in &changes.deleted {
+        let rel = validate_repo_path(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        std::fs::remove_file(args.dir.join(&rel)).with_context(|| format!("deleting {rel}"))?;
+    }
+    eprintln!(
+        "{} files changed, {} deleted",
+        changes.files.len(),
+        changes.deleted.len()
+    );
     Ok(exit::OK)
 }
 

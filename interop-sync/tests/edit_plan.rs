@@ -255,3 +255,55 @@ fn new_models_are_house_style_and_build() {
         &["--build".as_ref(), tmp.path().as_os_str()],
     );
 }
+
+#[test]
+fn remove_and_move_resources() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let reader = Reader::default();
+    let project = reader.read(&source).unwrap();
+    let analysis = project
+        .resources
+        .iter()
+        .find(|r| r.kind == interop_sync::model::ResourceKind::Analysis)
+        .unwrap();
+    let ops = vec![
+        ResourceOp::Remove {
+            resource: "exposure.shop.crm_customer_sync".into(),
+        },
+        ResourceOp::Move {
+            resource: "exposure.shop.channel_attribution".into(),
+            to_file: "models/marts/marketing/_marketing__exposures.yml".into(),
+        },
+        ResourceOp::Remove {
+            resource: analysis.unique_id.to_string(),
+        },
+    ];
+    let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    assert_eq!(changes.deleted, vec![analysis.location.file.clone()]);
+    for change in &changes.files {
+        std::fs::write(tmp.path().join(&change.path), &change.after).unwrap();
+    }
+    for path in &changes.deleted {
+        std::fs::remove_file(tmp.path().join(path)).unwrap();
+    }
+    let after = reader.read(&source).unwrap();
+    assert!(after.errors.is_empty(), "{:#?}", after.errors);
+    assert!(after.get("exposure.shop.crm_customer_sync").is_none());
+    let moved = after.get("exposure.shop.channel_attribution").unwrap();
+    assert_eq!(
+        moved.location.file,
+        "models/marts/marketing/_marketing__exposures.yml"
+    );
+    assert_eq!(
+        moved.properties,
+        project
+            .get("exposure.shop.channel_attribution")
+            .unwrap()
+            .properties
+    );
+    assert!(after.get(analysis.unique_id.as_str()).is_none());
+    assert_eq!(after.resources.len(), project.resources.len() - 2);
+    common::dbt_manifest(tmp.path());
+}

@@ -72,6 +72,17 @@ pub enum YamlEdit {
 }
 
 impl YamlEdit {
+    /// The path the edit works at, to change.
+    pub fn path_mut(&mut self) -> &mut YamlPath {
+        match self {
+            YamlEdit::Set { path, .. }
+            | YamlEdit::Insert { path, .. }
+            | YamlEdit::Append { path, .. }
+            | YamlEdit::Remove { path }
+            | YamlEdit::RenameKey { path, .. } => path,
+        }
+    }
+
     /// The path the edit works at.
     pub fn path(&self) -> &YamlPath {
         match self {

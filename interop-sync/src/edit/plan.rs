@@ -81,6 +81,21 @@ pub enum ResourceOp {
         /// Custom data for `config.meta`.
         meta: Option<Value>,
     },
+    /// Removes a resource: its YAML entry, and for a model, seed, analysis or singular test its
+    /// file too.
+    Remove {
+        /// The resource.
+        resource: String,
+    },
+    /// Moves a resource's YAML entry to another properties file (created when missing), under
+    /// the same top-level key. The moved entry is written in the target file's style; comments
+    /// inside the entry do not travel with it.
+    Move {
+        /// The resource.
+        resource: String,
+        /// The target properties file, relative to the project root.
+        to_file: String,
+    },
     /// Renames a resource declared in YAML (a metric, an exposure, a saved query ...).
     Rename {
         /// The resource.
@@ -138,6 +153,8 @@ pub struct FileChange {
 pub struct PlannedChanges {
     /// Files that change, by path.
     pub files: Vec<FileChange>,
+    /// Files to delete (a removed model's SQL ...).
+    pub deleted: Vec<String>,
     /// Operations or files that failed; their files are not in `files`.
     pub errors: Vec<PlanError>,
 }
@@ -167,6 +184,18 @@ pub fn apply_plan(
     }
     let editor = SpliceEditor::default();
     for (path, mut edits) in per_file {
+        if edits.contains(&FileEdit::Delete) {
+            out.deleted.push(path);
+            continue;
+        }
+        // A move into a file that does not exist yet creates it.
+        let creates = !project.files.iter().any(|f| f.path == path)
+            && edits
+                .iter()
+                .all(|e| matches!(e, FileEdit::Yaml(YamlEdit::Append { .. })));
+        if creates {
+            edits.insert(0, FileEdit::Create("version: 2\n".into()));
+        }
         if let Some(FileEdit::Create(text)) = edits.first().cloned() {
             let exists = project.files.iter().any(|f| f.path == path);
             if crate::safety::validate_repo_path(&path).is_err() || exists {
@@ -238,6 +267,8 @@ enum FileEdit {
     },
     /// A new file with this text; the file must not exist.
     Create(String),
+    /// Delete the file.
+    Delete,
 }
 
 fn apply_file_edits(
@@ -247,10 +278,20 @@ fn apply_file_edits(
 ) -> Result<String, EditError> {
     let mut yaml = Vec::new();
     let mut text = before.to_string();
+    // Several edits of one file: name list items by their `name` in the original, so that an
+    // earlier removal does not shift a later edit's index.
+    let original = crate::read::yaml::parse(before, &Default::default())
+        .ok()
+        .flatten();
     for edit in edits {
         match edit {
-            FileEdit::Yaml(e) => yaml.push(e),
-            FileEdit::Create(_) => {
+            FileEdit::Yaml(mut e) => {
+                if let Some(root) = &original {
+                    stable_path(root, e.path_mut());
+                }
+                yaml.push(e)
+            }
+            FileEdit::Create(_) | FileEdit::Delete => {
                 return Err(EditError::Path {
                     path: String::new(),
                     reason: "the file already exists".into(),
@@ -376,6 +417,41 @@ fn add_model(
     Ok(out)
 }
 
+/// Replaces each index in `path` by the item's `name` when the item has one no sibling shares.
+fn stable_path(root: &Node, path: &mut YamlPath) {
+    let mut node = root;
+    for seg in path.0.iter_mut() {
+        let next = match (&*seg, &node.value) {
+            (Segment::Key(k), _) => node.get(k),
+            (Segment::Index(i), crate::read::yaml::NodeValue::Seq(items)) => {
+                let item = items.get(*i);
+                let name = item.and_then(|n| n.get("name")).and_then(Node::as_text);
+                if let Some(name) = name {
+                    let unique = items
+                        .iter()
+                        .filter(|n| {
+                            n.get("name").and_then(Node::as_text).as_deref() == Some(name.as_str())
+                        })
+                        .count()
+                        == 1;
+                    if unique {
+                        *seg = Segment::Named(name);
+                    }
+                }
+                item
+            }
+            (Segment::Named(n), crate::read::yaml::NodeValue::Seq(items)) => items
+                .iter()
+                .find(|x| x.get("name").and_then(Node::as_text).as_deref() == Some(n.as_str())),
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return,
+        }
+    }
+}
+
 /// The docs block a description consists of, when it is exactly `{{ doc('name') }}`.
 fn doc_only(description: &str) -> Option<String> {
     let calls = crate::read::jinja::doc_refs(description);
@@ -499,6 +575,9 @@ fn plan_op(
         .into_iter()
         .map(|(file, edit)| match doc_redirect(project, op, &edit) {
             Some(redirect) => redirect,
+            None if matches!(&edit, YamlEdit::Remove { path } if path.0.is_empty()) => {
+                (file, FileEdit::Delete)
+            }
             None => (file, FileEdit::Yaml(edit)),
         })
         .collect())
@@ -679,6 +758,78 @@ fn plan_yaml_op(
             resource: String::new(),
             reason: "a new model is planned as files, not YAML edits".into(),
         }),
+        ResourceOp::Remove { resource } => {
+            let r = find(project, resource)?;
+            let mut out = Vec::new();
+            if matches!(
+                r.kind,
+                ResourceKind::Model
+                    | ResourceKind::Seed
+                    | ResourceKind::Analysis
+                    | ResourceKind::SingularTest
+            ) {
+                out.push((
+                    r.location.file.clone(),
+                    YamlEdit::Remove {
+                        path: YamlPath::default(),
+                    },
+                ));
+            }
+            if let Some(loc) = r
+                .properties_location
+                .as_ref()
+                .or((!r.location.yaml_path.is_empty()).then_some(&r.location))
+            {
+                let path =
+                    YamlPath::parse(&loc.yaml_path).map_err(|e| PlanError::NotApplicable {
+                        resource: resource.clone(),
+                        reason: e.to_string(),
+                    })?;
+                out.push((loc.file.clone(), YamlEdit::Remove { path }));
+            }
+            Ok(out)
+        }
+        ResourceOp::Move { resource, to_file } => {
+            let r = find(project, resource)?;
+            let (file, base, _) = entry(r)?;
+            let target = crate::safety::validate_repo_path(to_file).map_err(|e| {
+                PlanError::NotApplicable {
+                    resource: resource.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+            if target == file {
+                return Ok(Vec::new());
+            }
+            let path = YamlPath::parse(base).map_err(|e| PlanError::NotApplicable {
+                resource: resource.clone(),
+                reason: e.to_string(),
+            })?;
+            let Some(Segment::Key(list)) = path.0.first().cloned() else {
+                return Err(PlanError::NotApplicable {
+                    resource: resource.clone(),
+                    reason: "its entry is not in a top-level list".into(),
+                });
+            };
+            if path.0.len() != 2 {
+                return Err(PlanError::NotApplicable {
+                    resource: resource.clone(),
+                    reason:
+                        "only whole top-level entries can move (not a source table or a version)"
+                            .into(),
+                });
+            }
+            Ok(vec![
+                (file.to_string(), YamlEdit::Remove { path }),
+                (
+                    target,
+                    YamlEdit::Append {
+                        path: YamlPath(vec![Segment::Key(list)]),
+                        value: r.properties.to_json(),
+                    },
+                ),
+            ])
+        }
         ResourceOp::Rename { resource, new_name } => {
             let r = find(project, resource)?;
             let yaml_declared = matches!(
@@ -767,13 +918,20 @@ impl ResourceOp {
             "remove_test" => ResourceOp::RemoveTest {
                 test: text("test")?,
             },
+            "remove" => ResourceOp::Remove {
+                resource: text("resource")?,
+            },
+            "move" => ResourceOp::Move {
+                resource: text("resource")?,
+                to_file: text("to_file")?,
+            },
             "rename" => ResourceOp::Rename {
                 resource: text("resource")?,
                 new_name: text("new_name")?,
             },
             other => {
                 return Err(format!(
-                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, rename)"
+                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename)"
                 ));
             }
         })

@@ -454,6 +454,18 @@ fn remove(text: &str, found: &Found<'_>) -> Result<Splice, String> {
                 text: String::new(),
             })
         }
+        (NodeValue::Seq(items), None) if items.len() == 1 => {
+            // The last item: the list stays, empty (`key: []`), rather than leaving a key that
+            // holds null.
+            let before = text[..parent.start].trim_end();
+            if !before.ends_with(':') {
+                return Err("cannot empty a list that is not the value of a key".into());
+            }
+            Ok(Splice {
+                range: before.len()..line_end(text, node.end),
+                text: " []".into(),
+            })
+        }
         (NodeValue::Seq(_), None) => {
             let ls = with_comments_above(text, line_start(text, node.start));
             Ok(Splice {
