@@ -524,11 +524,7 @@ fn set_nested(base: &str, node: &Node, field: &str, value: Value) -> YamlEdit {
             Some(next) if i + 1 < parts.len() && next.as_map().is_some() => here = next,
             Some(_) if i + 1 == parts.len() => break,
             _ => {
-                let nested = parts[i + 1..].iter().rev().fold(value, |acc, k| {
-                    let mut m = serde_json::Map::new();
-                    m.insert((*k).to_string(), acc);
-                    Value::Object(m)
-                });
+                let nested = nest(&parts[i + 1..], value);
                 return YamlEdit::Set {
                     path: path_of(base, &parts[..=i].join(".")),
                     value: nested,
@@ -540,6 +536,15 @@ fn set_nested(base: &str, node: &Node, field: &str, value: Value) -> YamlEdit {
         path: path_of(base, field),
         value,
     }
+}
+
+/// `value` under the keys `a.b.c`, innermost last: `{a: {b: {c: value}}}`.
+fn nest(keys: &[&str], value: Value) -> Value {
+    keys.iter().rev().fold(value, |acc, k| {
+        let mut m = serde_json::Map::new();
+        m.insert((*k).to_string(), acc);
+        Value::Object(m)
+    })
 }
 
 fn last_key(field: &str) -> Option<&str> {
@@ -662,11 +667,7 @@ fn plan_yaml_op(
                     let mut entry = serde_json::Map::new();
                     entry.insert("name".into(), Value::String(column.clone()));
                     let parts: Vec<&str> = field.split('.').collect();
-                    let nested = parts[1..].iter().rev().fold(value, |acc, k| {
-                        let mut m = serde_json::Map::new();
-                        m.insert((*k).to_string(), acc);
-                        Value::Object(m)
-                    });
+                    let nested = nest(&parts[1..], value);
                     entry.insert(parts[0].to_string(), nested);
                     YamlEdit::Append {
                         path: path_of(base, "columns"),
