@@ -139,6 +139,53 @@ impl DbtProject {
     }
 }
 
+impl DbtProject {
+    /// One key of [`DbtProject::config_for`], for a key that is replaced level by level (any key
+    /// but `tags` and `meta`), without building the whole merged configuration.
+    pub fn config_value_for(
+        &self,
+        block: &str,
+        fqn: &[String],
+        key: &str,
+    ) -> Option<&serde_json::Value> {
+        let mut node = self.config_tree(block)?;
+        let mut found = level_value(node, key, None);
+        for segment in fqn {
+            match node.get(segment.as_str()) {
+                Some(next) if next.is_object() => {
+                    node = next;
+                    found = level_value(node, key, found);
+                }
+                _ => break,
+            }
+        }
+        found
+    }
+}
+
+/// The value `apply_level` would leave for `key` after this level, given the one before.
+fn level_value<'v>(
+    level: &'v serde_json::Value,
+    key: &str,
+    before: Option<&'v serde_json::Value>,
+) -> Option<&'v serde_json::Value> {
+    let Some(map) = level.as_object() else {
+        return before;
+    };
+    let mut found = before;
+    for (k, value) in map {
+        let name = match k.strip_prefix('+') {
+            Some(stripped) => stripped,
+            None if value.is_object() => continue,
+            None => k.as_str(),
+        };
+        if name == key {
+            found = Some(value);
+        }
+    }
+    found
+}
+
 fn apply_level(out: &mut serde_json::Map<String, serde_json::Value>, level: &serde_json::Value) {
     let Some(map) = level.as_object() else { return };
     for (key, value) in map {

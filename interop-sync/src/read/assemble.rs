@@ -20,6 +20,9 @@ use crate::model::{
     DbtProject, Location, Properties, Reference, Resource, ResourceId, ResourceKind,
 };
 
+/// A resource and its fqn, ready to be pushed.
+type Placed = (Resource, Vec<String>);
+
 pub(crate) struct Input<'a> {
     pub path: &'a str,
     pub role: FileRole,
@@ -54,6 +57,9 @@ struct Assembler<'a> {
     /// fqn of each resource, by index, for `dbt_project.yml` config lookups.
     fqns: Vec<Vec<String>>,
     errors: Vec<ReadError>,
+    /// Indices of resources by kind and name as pushed, so that a patch finds its file
+    /// resource without scanning every resource (which was quadratic in the project's size).
+    by_name: HashMap<(ResourceKind, String), Vec<usize>>,
 }
 
 pub(crate) fn assemble<'a>(
@@ -66,6 +72,7 @@ pub(crate) fn assemble<'a>(
         resources: Vec::new(),
         fqns: Vec::new(),
         errors: Vec::new(),
+        by_name: HashMap::new(),
     };
     let mut declared = Vec::new();
     for input in inputs {
@@ -118,9 +125,14 @@ pub(crate) fn assemble<'a>(
 
 impl<'a> Assembler<'a> {
     fn push(&mut self, r: Resource, fqn: Vec<String>) -> usize {
+        let index = self.resources.len();
+        self.by_name
+            .entry((r.kind, r.name.clone()))
+            .or_default()
+            .push(index);
         self.resources.push(r);
         self.fqns.push(fqn);
-        self.resources.len() - 1
+        index
     }
 
     fn file_fqn(&self, path: &str, name: &str) -> Vec<String> {
@@ -199,12 +211,12 @@ impl<'a> Assembler<'a> {
         }
     }
 
+    /// The first resource of this kind and name (as pushed) that no patch has claimed yet.
     fn find_file_resource(&self, kind: ResourceKind, name: &str) -> Option<usize> {
-        self.resources.iter().position(|r| {
-            r.kind == kind
-                && r.name == name
-                && r.version.is_none()
-                && r.properties_location.is_none()
+        let candidates = self.by_name.get(&(kind, name.to_string()))?;
+        candidates.iter().copied().find(|&i| {
+            let r = &self.resources[i];
+            r.name == name && r.version.is_none() && r.properties_location.is_none()
         })
     }
 
@@ -282,8 +294,8 @@ impl<'a> Assembler<'a> {
                 self.errors.push(ReadError {
                     kind: ReadErrorKind::Missing,
                     file: path.to_string(),
-                    line: version.line,
-                    column: version.column,
+                    line: version.line as usize,
+                    column: version.column as usize,
                     yaml_path: vpath,
                     message: "version has no 'v'".into(),
                 });
@@ -297,8 +309,8 @@ impl<'a> Assembler<'a> {
                 self.errors.push(ReadError {
                     kind: ReadErrorKind::Reference,
                     file: path.to_string(),
-                    line: version.line,
-                    column: version.column,
+                    line: version.line as usize,
+                    column: version.column as usize,
                     yaml_path: vpath,
                     message: format!(
                         "no model file '{file_stem}' for version {v} of '{}'",
@@ -309,8 +321,8 @@ impl<'a> Assembler<'a> {
             };
             let location = Location {
                 file: path.to_string(),
-                line: version.line,
-                column: version.column,
+                line: version.line as usize,
+                column: version.column as usize,
                 span: version.start..version.end,
                 yaml_path: vpath.clone(),
             };
@@ -418,15 +430,16 @@ impl<'a> Assembler<'a> {
         location: &Location,
         root: &Arc<Node>,
     ) {
+        // Most models have no semantic model: nothing to copy for them.
+        let Some(sm) = entry.get("semantic_model") else {
+            return;
+        };
         let model_id = self.resources[index].unique_id.clone();
         let model_name = self.resources[index].name.clone();
         let model_enabled = self.resources[index].enabled;
         let fqn_prefix: Vec<String> = {
             let f = &self.fqns[index];
             f[..f.len().saturating_sub(1)].to_vec()
-        };
-        let Some(sm) = entry.get("semantic_model") else {
-            return;
         };
         let (on, name) = match sm.to_json() {
             serde_json::Value::Bool(b) => (b, model_name.clone()),
@@ -450,8 +463,8 @@ impl<'a> Assembler<'a> {
             format!("semantic_model.{}.{name}", self.package),
             Location {
                 yaml_path: sm_path,
-                line: sm.line,
-                column: sm.column,
+                line: sm.line as usize,
+                column: sm.column as usize,
                 span: sm.start..sm.end,
                 file: location.file.clone(),
             },
@@ -486,8 +499,8 @@ impl<'a> Assembler<'a> {
                 format!("metric.{}.{mname}", self.package),
                 Location {
                     yaml_path: mpath,
-                    line: metric.line,
-                    column: metric.column,
+                    line: metric.line as usize,
+                    column: metric.column as usize,
                     span: metric.start..metric.end,
                     file: location.file.clone(),
                 },
@@ -523,8 +536,7 @@ impl<'a> Assembler<'a> {
             }
             if let Some(enabled) = self
                 .project
-                .config_for(block, fqn)
-                .get("enabled")
+                .config_value_for(block, fqn, "enabled")
                 .and_then(|v| v.as_bool())
             {
                 r.enabled = enabled;
@@ -552,81 +564,85 @@ impl<'a> Assembler<'a> {
                 _ => {}
             }
         }
-        // Parsing entries and hashing names is the costly part: done in parallel, in order.
+        // Each test is read, named, hashed and made into a resource in parallel; they are
+        // added in order.
         let package = self.package;
-        let computed: Vec<_> = tests
+        let project = self.project;
+        let nodes = &nodes;
+        let computed: Vec<Result<Option<Placed>, ReadError>> = tests
             .into_par_iter()
             .map(|test| {
-                let json = test.entry.to_json();
-                let parsed = test_name::parse_test_entry(&json);
-                let identity = parsed.as_ref().ok().map(|parsed| {
-                    let (target, parent_key) = test_target(package, &test.target);
-                    let column = test.column.clone().or(parsed.column_name.clone());
-                    let call = GenericTestCall {
-                        package,
-                        namespace: parsed.namespace.as_deref(),
-                        test_name: &parsed.test_name,
-                        target,
-                        column_name: column.as_deref(),
-                        kwargs: &parsed.kwargs,
-                        explicit_name: parsed.explicit_name.as_deref(),
-                    };
-                    (test_name::generic_test_identity(&call), parent_key)
-                });
-                (test, json, parsed, identity)
+                let parsed = match test_name::parse_test_entry(&test.entry.to_json()) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        return Err(ReadError {
+                            kind: ReadErrorKind::WrongType,
+                            file: test.location.file.clone(),
+                            line: test.location.line,
+                            column: test.location.column,
+                            yaml_path: test.location.yaml_path.clone(),
+                            message: e.to_string(),
+                        });
+                    }
+                };
+                let (target, parent_key) = test_target(package, &test.target);
+                let Some((parent_id, _)) = nodes.get(&parent_key) else {
+                    return Ok(None);
+                };
+                let column = test.column.clone().or(parsed.column_name.clone());
+                let call = GenericTestCall {
+                    package,
+                    namespace: parsed.namespace.as_deref(),
+                    test_name: &parsed.test_name,
+                    target,
+                    column_name: column.as_deref(),
+                    kwargs: &parsed.kwargs,
+                    explicit_name: parsed.explicit_name.as_deref(),
+                };
+                let identity = test_name::generic_test_identity(&call);
+                let mut fqn = Vec::with_capacity(test.fqn_dirs.len() + 2);
+                fqn.push(package.to_string());
+                fqn.extend(test.fqn_dirs.iter().cloned());
+                fqn.push(identity.name.clone());
+                let properties = Properties::at(&test.root, &test.location.yaml_path);
+                let mut r = Resource::new(
+                    ResourceKind::GenericTest,
+                    package,
+                    &identity.name,
+                    identity.unique_id,
+                    test.location,
+                );
+                r.properties = properties;
+                r.description = parsed.description;
+                r.parent = Some(parent_id.clone());
+                let own = parsed.config.get("enabled").and_then(|v| v.as_bool());
+                let in_project = project
+                    .config_value_for("data_tests", &fqn, "enabled")
+                    .and_then(|v| v.as_bool());
+                // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only the
+                // test's own config and dbt_project.yml decide.
+                r.enabled = own.or(in_project).unwrap_or(true);
+                Ok(Some((r, fqn)))
             })
             .collect();
-        for (test, json, parsed, identity) in computed {
-            let parsed = match parsed {
-                Ok(p) => p,
-                Err(e) => {
-                    self.errors.push(ReadError {
-                        kind: ReadErrorKind::WrongType,
-                        file: test.location.file.clone(),
-                        line: test.location.line,
-                        column: test.location.column,
-                        yaml_path: test.location.yaml_path.clone(),
-                        message: e.to_string(),
-                    });
-                    continue;
+        self.resources.reserve(computed.len());
+        self.fqns.reserve(computed.len());
+        for result in computed {
+            match result {
+                Ok(Some((r, fqn))) => {
+                    self.push(r, fqn);
                 }
-            };
-            let Some((identity, parent_key)) = identity else {
-                continue;
-            };
-            let Some((parent_id, _)) = nodes.get(&parent_key).cloned() else {
-                continue;
-            };
-            let mut r = Resource::new(
-                ResourceKind::GenericTest,
-                self.package,
-                &identity.name,
-                identity.unique_id,
-                test.location.clone(),
-            );
-            r.properties = Properties::at(&test.root, &test.location.yaml_path);
-            drop(json);
-            r.description = parsed.description.clone();
-            r.parent = Some(parent_id);
-            let own = parsed.config.get("enabled").and_then(|v| v.as_bool());
-            let mut fqn = vec![self.package.to_string()];
-            fqn.extend(test.fqn_dirs.iter().cloned());
-            fqn.push(identity.name.clone());
-            let project = self
-                .project
-                .config_for("data_tests", &fqn)
-                .get("enabled")
-                .and_then(|v| v.as_bool());
-            // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only the
-            // test's own config and dbt_project.yml decide.
-            r.enabled = own.or(project).unwrap_or(true);
-            self.push(r, fqn);
+                Ok(None) => {}
+                Err(e) => self.errors.push(e),
+            }
         }
     }
 
     /// A unit test of a versioned model is one unit test per version it covers, named
     /// `<test>_v<version>` (all versions unless `versions: {include|exclude}` narrows them).
     fn versioned_unit_tests(&mut self) {
+        // Resources are removed below, which shifts indices: patches are all applied by now.
+        self.by_name.clear();
         let mut versions: HashMap<&str, Vec<&str>> = HashMap::new();
         for r in &self.resources {
             if let (ResourceKind::Model, Some(v)) = (r.kind, &r.version) {

@@ -30,7 +30,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use error::{ReadError, ReadErrorKind};
-pub use source::{FolderSource, GitTreeSource, ProjectSource, SourceError, SourceFile};
+pub use source::{
+    FolderSource, GitTreeSource, ParallelRead, ProjectSource, SourceError, SourceFile,
+};
 
 use crate::model::{DbtProject, Resource, ResourceId};
 use crate::safety::Limits;
@@ -157,12 +159,17 @@ pub(crate) enum Parsed {
 }
 
 /// Reads projects; keeps parsed blobs so that reading the same commit again, or a commit that
-/// shares most files, only parses what changed.
+/// shares most files, only parses what changed. The last project read from a source with a
+/// [`ProjectSource::content_id`] is kept whole: reading the same tree again reuses it.
 #[derive(Debug, Default)]
 pub struct Reader {
     limits: Limits,
     cache: Mutex<HashMap<(Oid, FileRole), Arc<Parsed>>>,
+    last: Mutex<Option<(Oid, Arc<Project>)>>,
 }
+
+/// A file of the project, parsed (or found in the cache).
+type Loaded = (SourceFile, FileRole, Oid, Arc<Parsed>);
 
 impl Reader {
     /// A reader with the given limits.
@@ -170,6 +177,7 @@ impl Reader {
         Reader {
             limits,
             cache: Mutex::default(),
+            last: Mutex::default(),
         }
     }
 
@@ -185,6 +193,34 @@ impl Reader {
 
     /// Reads the project in `source`.
     pub fn read(&self, source: &dyn ProjectSource) -> Result<Project, ProjectReadError> {
+        self.read_shared(source).map(Arc::unwrap_or_clone)
+    }
+
+    /// Reads the project in `source`, sharing the result with the reader: reading a source
+    /// whose [`ProjectSource::content_id`] is the one read last returns the same project
+    /// without listing, reading or copying anything.
+    pub fn read_shared(
+        &self,
+        source: &dyn ProjectSource,
+    ) -> Result<Arc<Project>, ProjectReadError> {
+        let content_id = source.content_id();
+        if let Some(id) = content_id
+            && let Ok(last) = self.last.lock()
+            && let Some((last_id, project)) = last.as_ref()
+            && *last_id == id
+        {
+            return Ok(Arc::clone(project));
+        }
+        let project = Arc::new(self.read_uncached(source)?);
+        if let Some(id) = content_id
+            && let Ok(mut last) = self.last.lock()
+        {
+            *last = Some((id, Arc::clone(&project)));
+        }
+        Ok(project)
+    }
+
+    fn read_uncached(&self, source: &dyn ProjectSource) -> Result<Project, ProjectReadError> {
         let listed = source.list()?;
         if listed.len() > self.limits.max_files {
             return Err(ProjectReadError::TooManyFiles {
@@ -217,66 +253,38 @@ impl Reader {
             .collect();
         selected.sort_by(|a, b| a.0.path.cmp(&b.0.path));
 
-        // Blobs are read one by one (a git repository handle is not shared across threads),
-        // skipping those already parsed; parsing then runs in parallel.
-        let mut loaded: Vec<Loaded> = Vec::with_capacity(selected.len());
-        for (file, role) in selected {
-            if let Some(size) = file.size
-                && size > self.limits.max_file_bytes
-            {
-                let err = ReadError::file(
-                    ReadErrorKind::Limit,
-                    &file.path,
-                    format!(
-                        "{size} bytes, more than the limit of {} (max_file_bytes)",
-                        self.limits.max_file_bytes
-                    ),
-                );
-                loaded.push((
-                    file,
-                    role,
-                    Oid::ZERO_SHA1,
-                    Some(Arc::new(Parsed::Unreadable(err))),
-                    None,
-                ));
-                continue;
-            }
-            if let Some(oid) = file.oid
-                && let Some(hit) = self.cached(oid, role)
-            {
-                loaded.push((file, role, oid, Some(hit), None));
-                continue;
-            }
-            let bytes = source.read(&file)?;
-            let oid = match file.oid {
-                Some(oid) => oid,
-                None => {
-                    Oid::hash_object(ObjectType::Blob, &bytes).map_err(|e| SourceError::Git {
-                        context: format!("hashing {}", file.path),
-                        source: e,
-                    })?
+        let parsed: Vec<Loaded> = match source.parallel() {
+            // Each file is read, hashed and parsed on one thread, and its bytes dropped there.
+            Some(shared) => selected
+                .into_par_iter()
+                .map(|(file, role)| self.load(file, role, |f| shared.read(f)))
+                .collect::<Result<_, _>>()?,
+            // Bytes are read one by one, skipping blobs already parsed; parsing is parallel.
+            None => {
+                let mut bytes: Vec<Option<Vec<u8>>> = Vec::with_capacity(selected.len());
+                for (file, role) in &selected {
+                    let known = file
+                        .oid
+                        .is_some_and(|oid| self.cached(oid, *role).is_some());
+                    let too_big = file.size.is_some_and(|s| s > self.limits.max_file_bytes);
+                    bytes.push(if known || too_big {
+                        None
+                    } else {
+                        Some(source.read(file)?)
+                    });
                 }
-            };
-            let hit = self.cached(oid, role);
-            let bytes = if hit.is_some() { None } else { Some(bytes) };
-            loaded.push((file, role, oid, hit, bytes));
-        }
-
-        let parsed: Vec<(SourceFile, FileRole, Oid, Arc<Parsed>)> = loaded
-            .into_par_iter()
-            .map(|(file, role, oid, hit, bytes)| {
-                let parsed = match hit {
-                    Some(p) => p,
-                    None => Arc::new(parse_file(
-                        &file.path,
-                        role,
-                        bytes.as_deref().unwrap_or_default(),
-                        &self.limits,
-                    )),
-                };
-                (file, role, oid, parsed)
-            })
-            .collect();
+                selected
+                    .into_par_iter()
+                    .zip(bytes)
+                    .map(|((file, role), bytes)| {
+                        self.load(file, role, |f| match bytes {
+                            Some(b) => Ok(b),
+                            None => source_read_again(f),
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+        };
         if let Ok(mut cache) = self.cache.lock() {
             for (_, role, oid, p) in &parsed {
                 if !oid.is_zero() {
@@ -317,19 +325,65 @@ impl Reader {
         })
     }
 
+    /// One file: reported when too large, taken from the cache when its blob was parsed
+    /// before, otherwise read with `read` and parsed.
+    fn load(
+        &self,
+        file: SourceFile,
+        role: FileRole,
+        read: impl FnOnce(&SourceFile) -> Result<Vec<u8>, SourceError>,
+    ) -> Result<Loaded, SourceError> {
+        if let Some(size) = file.size
+            && size > self.limits.max_file_bytes
+        {
+            let err = ReadError::file(
+                ReadErrorKind::Limit,
+                &file.path,
+                format!(
+                    "{size} bytes, more than the limit of {} (max_file_bytes)",
+                    self.limits.max_file_bytes
+                ),
+            );
+            return Ok((
+                file,
+                role,
+                Oid::ZERO_SHA1,
+                Arc::new(Parsed::Unreadable(err)),
+            ));
+        }
+        if let Some(oid) = file.oid
+            && let Some(hit) = self.cached(oid, role)
+        {
+            return Ok((file, role, oid, hit));
+        }
+        let bytes = read(&file)?;
+        let oid = match file.oid {
+            Some(oid) => oid,
+            None => Oid::hash_object(ObjectType::Blob, &bytes).map_err(|e| SourceError::Git {
+                context: format!("hashing {}", file.path),
+                source: e,
+            })?,
+        };
+        if let Some(hit) = self.cached(oid, role) {
+            return Ok((file, role, oid, hit));
+        }
+        let parsed = Arc::new(parse_file(&file.path, role, &bytes, &self.limits));
+        Ok((file, role, oid, parsed))
+    }
+
     fn cached(&self, oid: Oid, role: FileRole) -> Option<Arc<Parsed>> {
         self.cache.lock().ok()?.get(&(oid, role)).cloned()
     }
 }
 
-/// A listed file with its blob id, and either its cached parse or its bytes to parse.
-type Loaded = (
-    SourceFile,
-    FileRole,
-    Oid,
-    Option<Arc<Parsed>>,
-    Option<Vec<u8>>,
-);
+/// Reached only when a blob that was in the cache while listing is gone by the time it is
+/// loaded, which cannot happen: the cache only grows.
+fn source_read_again(file: &SourceFile) -> Result<Vec<u8>, SourceError> {
+    Err(SourceError::Io {
+        path: file.path.clone(),
+        source: std::io::Error::other("blob left the cache while reading"),
+    })
+}
 
 /// UTF-8 text of a file, without a leading byte-order mark.
 fn decode<'a>(bytes: &'a [u8], path: &str) -> Result<&'a str, ReadError> {

@@ -64,8 +64,8 @@ pub(crate) fn read_project(
     let err = |node: &Node, path: &str, kind: ReadErrorKind, message: String| ReadError {
         kind,
         file: file.to_string(),
-        line: node.line,
-        column: node.column,
+        line: node.line as usize,
+        column: node.column as usize,
         yaml_path: path.to_string(),
         message,
     };

@@ -85,8 +85,8 @@ impl<'a> PropertiesFile<'a> {
     pub fn location(&self, node: &Node, yaml_path: &str) -> Location {
         Location {
             file: self.file.to_string(),
-            line: node.line,
-            column: node.column,
+            line: node.line as usize,
+            column: node.column as usize,
             span: node.start..node.end,
             yaml_path: yaml_path.to_string(),
         }
@@ -102,8 +102,8 @@ impl<'a> PropertiesFile<'a> {
         self.out.errors.push(ReadError {
             kind,
             file: self.file.to_string(),
-            line: node.line,
-            column: node.column,
+            line: node.line as usize,
+            column: node.column as usize,
             yaml_path: yaml_path.to_string(),
             message: message.into(),
         });

@@ -2,6 +2,7 @@
 //! object database, never from the work tree). Both give the same files and blob ids.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use git2::{ObjectType, Oid, Repository};
 
@@ -50,6 +51,24 @@ pub trait ProjectSource {
     fn read(&self, file: &SourceFile) -> Result<Vec<u8>, SourceError>;
     /// A short description for messages (`folder /x` or `git /x@abc123`).
     fn describe(&self) -> String;
+    /// An id of the exact content of every file the source lists (a git tree id), when the
+    /// source knows one without reading: a reader that already read a project with this id can
+    /// reuse the whole result. `None` (the default) when the content is only known by reading.
+    fn content_id(&self) -> Option<Oid> {
+        None
+    }
+    /// The same [`ProjectSource::read`], usable from several threads at once, when the source
+    /// has one: files are then read and parsed in parallel. `None` (the default) reads them one
+    /// by one.
+    fn parallel(&self) -> Option<&dyn ParallelRead> {
+        None
+    }
+}
+
+/// Reads files of a source from several threads at once.
+pub trait ParallelRead: Sync {
+    /// The bytes of one listed file, as [`ProjectSource::read`] gives them.
+    fn read(&self, file: &SourceFile) -> Result<Vec<u8>, SourceError>;
 }
 
 /// Folders below the project root that dbt never reads and that can be large.
@@ -160,6 +179,16 @@ impl ProjectSource for FolderSource {
     fn describe(&self) -> String {
         format!("folder {}", self.root.display())
     }
+
+    fn parallel(&self) -> Option<&dyn ParallelRead> {
+        Some(self)
+    }
+}
+
+impl ParallelRead for FolderSource {
+    fn read(&self, file: &SourceFile) -> Result<Vec<u8>, SourceError> {
+        ProjectSource::read(self, file)
+    }
 }
 
 /// A project as committed: the tree of a commit in a git repository, optionally below a
@@ -170,6 +199,59 @@ pub struct GitTreeSource {
     tree: Oid,
     subdir: String,
     description: String,
+    blobs: GitBlobs,
+}
+
+/// Reads blobs from several threads: a `Repository` handle cannot be shared between threads, so
+/// each thread takes one from a pool (opened on first need, at most one per thread at a time).
+struct GitBlobs {
+    repo_path: PathBuf,
+    tree: Oid,
+    subdir: String,
+    pool: Mutex<Vec<Repository>>,
+}
+
+impl GitBlobs {
+    fn read_with(&self, repo: &Repository, file: &SourceFile) -> Result<Vec<u8>, SourceError> {
+        let oid = match file.oid {
+            Some(oid) => oid,
+            None => {
+                let tree = repo
+                    .find_tree(self.tree)
+                    .map_err(GitTreeSource::git_err("reading tree".into()))?;
+                let full = if self.subdir.is_empty() {
+                    file.path.clone()
+                } else {
+                    format!("{}/{}", self.subdir, file.path)
+                };
+                tree.get_path(Path::new(&full))
+                    .map_err(GitTreeSource::git_err(format!("finding {}", file.path)))?
+                    .id()
+            }
+        };
+        let blob = repo
+            .find_blob(oid)
+            .map_err(GitTreeSource::git_err(format!("reading {}", file.path)))?;
+        Ok(blob.content().to_vec())
+    }
+}
+
+impl ParallelRead for GitBlobs {
+    fn read(&self, file: &SourceFile) -> Result<Vec<u8>, SourceError> {
+        let pooled = self.pool.lock().ok().and_then(|mut pool| pool.pop());
+        let repo = match pooled {
+            Some(repo) => repo,
+            None => Repository::open(&self.repo_path).map_err(GitTreeSource::git_err(format!(
+                "opening {}",
+                self.repo_path.display()
+            )))?,
+        };
+        let result = self.read_with(&repo, file);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(repo);
+        }
+        result
+    }
 }
 
 impl GitTreeSource {
@@ -200,12 +282,19 @@ impl GitTreeSource {
             tree,
             subdir: String::new(),
             description,
+            blobs: GitBlobs {
+                repo_path: repo_path.to_path_buf(),
+                tree,
+                subdir: String::new(),
+                pool: Mutex::new(Vec::new()),
+            },
         })
     }
 
     /// Reads the project from a subfolder of the tree (`analytics/` in a monorepo).
     pub fn with_subdir(mut self, subdir: &str) -> Self {
         self.subdir = subdir.trim_matches('/').to_string();
+        self.blobs.subdir = self.subdir.clone();
         self
     }
 
@@ -270,31 +359,23 @@ impl ProjectSource for GitTreeSource {
     }
 
     fn read(&self, file: &SourceFile) -> Result<Vec<u8>, SourceError> {
-        let oid = match file.oid {
-            Some(oid) => oid,
-            None => {
-                let tree = self
-                    .repo
-                    .find_tree(self.tree)
-                    .map_err(Self::git_err("reading tree".into()))?;
-                let full = if self.subdir.is_empty() {
-                    file.path.clone()
-                } else {
-                    format!("{}/{}", self.subdir, file.path)
-                };
-                tree.get_path(Path::new(&full))
-                    .map_err(Self::git_err(format!("finding {}", file.path)))?
-                    .id()
-            }
-        };
-        let blob = self
-            .repo
-            .find_blob(oid)
-            .map_err(Self::git_err(format!("reading {}", file.path)))?;
-        Ok(blob.content().to_vec())
+        self.blobs.read_with(&self.repo, file)
     }
 
     fn describe(&self) -> String {
         self.description.clone()
+    }
+
+    fn content_id(&self) -> Option<Oid> {
+        if self.subdir.is_empty() {
+            return Some(self.tree);
+        }
+        let tree = self.repo.find_tree(self.tree).ok()?;
+        let entry = tree.get_path(Path::new(&self.subdir)).ok()?;
+        (entry.kind() == Some(ObjectType::Tree)).then(|| entry.id())
+    }
+
+    fn parallel(&self) -> Option<&dyn ParallelRead> {
+        Some(&self.blobs)
     }
 }

@@ -31,11 +31,11 @@ pub enum NodeValue {
     /// A scalar: its text after YAML escape processing, its style and its explicit tag.
     Scalar {
         /// The text.
-        text: String,
+        text: Box<str>,
         /// How it was written.
         style: ScalarStyle,
         /// An explicit tag such as `!!str`, as its suffix.
-        tag: Option<String>,
+        tag: Option<Box<str>>,
     },
     /// A sequence.
     Seq(Vec<Node>),
@@ -44,6 +44,9 @@ pub enum NodeValue {
 }
 
 /// One YAML node and where it was written.
+///
+/// Parsed trees stay in the reader's cache for the life of a [`crate::read::Reader`], so a node
+/// is kept small (lines and columns as `u32`, boxed text, collections without spare capacity).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// The content.
@@ -53,9 +56,9 @@ pub struct Node {
     /// Byte offset just past the last byte of content.
     pub end: usize,
     /// 1-based line of the first byte.
-    pub line: usize,
+    pub line: u32,
     /// 1-based column of the first byte.
-    pub column: usize,
+    pub column: u32,
     /// The node is a copy made by an alias (`*name`) or a `<<` merge key: its span is the
     /// anchor's, not a place of its own, so it cannot be edited where it appears.
     pub aliased: bool,
@@ -336,14 +339,17 @@ struct Pos {
     column: usize,
 }
 
+/// A collection being built. Its children sit at the end of the builder's shared `items` or
+/// `entries`, from `first` on, and move into an exactly sized vector when it ends: no growth
+/// reallocations per collection and no spare capacity kept in the cached tree.
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        first: usize,
         pos: Pos,
         anchor: usize,
     },
     Map {
-        entries: Vec<(Node, Node)>,
+        first: usize,
         pending_key: Option<Node>,
         pos: Pos,
         anchor: usize,
@@ -354,6 +360,8 @@ struct Builder<'a> {
     text: &'a str,
     limits: &'a Limits,
     stack: Vec<Frame>,
+    items: Vec<Node>,
+    entries: Vec<(Node, Node)>,
     anchors: HashMap<usize, (Node, usize)>,
     expanded: usize,
     documents: usize,
@@ -366,6 +374,8 @@ impl<'a> Builder<'a> {
             text,
             limits,
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             anchors: HashMap::new(),
             expanded: 0,
             documents: 0,
@@ -376,9 +386,21 @@ impl<'a> Builder<'a> {
     /// The YAML path of the node being built, for error messages.
     fn path(&self) -> String {
         let mut out = String::new();
+        let mut seq_ends = self
+            .stack
+            .iter()
+            .filter_map(|f| match f {
+                Frame::Seq { first, .. } => Some(*first),
+                Frame::Map { .. } => None,
+            })
+            .skip(1)
+            .chain([self.items.len()]);
         for frame in &self.stack {
             match frame {
-                Frame::Seq { items, .. } => out.push_str(&format!("[{}]", items.len())),
+                Frame::Seq { first, .. } => {
+                    let end = seq_ends.next().unwrap_or(*first);
+                    out.push_str(&format!("[{}]", end - first));
+                }
                 Frame::Map { pending_key, .. } => {
                     if let Some(k) = pending_key.as_ref().and_then(Node::as_str) {
                         if !out.is_empty() {
@@ -419,7 +441,7 @@ impl<'a> Builder<'a> {
                     ParserStyle::Literal => ScalarStyle::Literal,
                     _ => ScalarStyle::Folded,
                 };
-                let tag = tag.map(|t| tag_suffix(&format!("{t:?}")));
+                let tag = tag.map(|t| tag_suffix(&format!("{t:?}")).into_boxed_str());
                 // The parser's span of a block scalar starts at its content and runs into the
                 // next line's indentation; a node's span covers the `|`/`>` header to the last
                 // content byte, which is what an editor replaces.
@@ -437,14 +459,14 @@ impl<'a> Builder<'a> {
                 };
                 let node = Node {
                     value: NodeValue::Scalar {
-                        text: text.into_owned(),
+                        text: text.into_owned().into_boxed_str(),
                         style,
                         tag,
                     },
                     start,
                     end,
-                    line,
-                    column,
+                    line: to_u32(line),
+                    column: to_u32(column),
                     aliased: false,
                 };
                 self.finish(node, anchor, 1, pos)?;
@@ -463,7 +485,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 self.stack.push(Frame::Seq {
-                    items: Vec::new(),
+                    first: self.items.len(),
                     pos,
                     anchor,
                 });
@@ -471,7 +493,7 @@ impl<'a> Builder<'a> {
             Event::MappingStart(_, anchor, _) => {
                 self.check_depth(pos)?;
                 self.stack.push(Frame::Map {
-                    entries: Vec::new(),
+                    first: self.entries.len(),
                     pending_key: None,
                     pos,
                     anchor,
@@ -479,11 +501,12 @@ impl<'a> Builder<'a> {
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq {
-                    items,
+                    first,
                     pos: start,
                     anchor,
                 }) = self.stack.pop()
                 {
+                    let items = self.items.split_off(first);
                     let end = items
                         .last()
                         .map_or(pos.end.max(start.end), |n| n.end.max(pos.end));
@@ -492,8 +515,8 @@ impl<'a> Builder<'a> {
                         value: NodeValue::Seq(items),
                         start: start.start,
                         end: self.trim_end(start.start, end),
-                        line: start.line,
-                        column: start.column,
+                        line: to_u32(start.line),
+                        column: to_u32(start.column),
                         aliased: false,
                     };
                     self.finish(node, anchor, count, pos)?;
@@ -501,12 +524,13 @@ impl<'a> Builder<'a> {
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map {
-                    entries,
+                    first,
                     pos: start,
                     anchor,
                     ..
                 }) = self.stack.pop()
                 {
+                    let entries = self.entries.split_off(first);
                     let end = entries
                         .last()
                         .map_or(pos.end.max(start.end), |(_, v)| v.end.max(pos.end));
@@ -516,8 +540,8 @@ impl<'a> Builder<'a> {
                         value: NodeValue::Map(entries),
                         start: start.start,
                         end: self.trim_end(start.start, end),
-                        line: start.line,
-                        column: start.column,
+                        line: to_u32(start.line),
+                        column: to_u32(start.column),
                         aliased: false,
                     };
                     self.finish(node, anchor, count, pos)?;
@@ -541,7 +565,7 @@ impl<'a> Builder<'a> {
                 // the anchor, so none of it can be edited here.
                 mark_aliased(&mut node);
                 (node.start, node.end, node.line, node.column) =
-                    (pos.start, pos.end, pos.line, pos.column);
+                    (pos.start, pos.end, to_u32(pos.line), to_u32(pos.column));
                 self.finish(node, 0, 0, pos)?;
             }
             _ => {}
@@ -589,14 +613,12 @@ impl<'a> Builder<'a> {
                 self.root = Some(node);
                 return Ok(());
             }
-            Some(Frame::Seq { items, .. }) => {
-                items.push(node);
+            Some(Frame::Seq { .. }) => {
+                self.items.push(node);
                 return Ok(());
             }
             Some(Frame::Map {
-                entries,
-                pending_key,
-                ..
+                first, pending_key, ..
             }) => match pending_key.take() {
                 None => {
                     if !matches!(node.value, NodeValue::Scalar { .. }) {
@@ -605,13 +627,17 @@ impl<'a> Builder<'a> {
                     let dup = node
                         .as_str()
                         .filter(|k| *k != "<<")
-                        .and_then(|k| entries.iter().find(|(e, _)| e.as_str() == Some(k)))
+                        .and_then(|k| {
+                            self.entries[*first..]
+                                .iter()
+                                .find(|(e, _)| e.as_str() == Some(k))
+                        })
                         .map(|(e, _)| (e.as_str().unwrap_or_default().to_string(), e.line));
                     *pending_key = Some(node);
                     dup
                 }
                 Some(key) => {
-                    entries.push((key, node));
+                    self.entries.push((key, node));
                     None
                 }
             },
@@ -632,14 +658,14 @@ impl<'a> Builder<'a> {
     ) -> Result<Vec<(Node, Node)>, YamlError> {
         if !entries
             .iter()
-            .any(|(k, _)| matches!(&k.value, NodeValue::Scalar { text, style: ScalarStyle::Plain, .. } if text == "<<"))
+            .any(|(k, _)| matches!(&k.value, NodeValue::Scalar { text, style: ScalarStyle::Plain, .. } if &**text == "<<"))
         {
             return Ok(entries);
         }
         let mut own = Vec::with_capacity(entries.len());
         let mut merged: Vec<(Node, Node)> = Vec::new();
         for (key, value) in entries {
-            let is_merge = matches!(&key.value, NodeValue::Scalar { text, style: ScalarStyle::Plain, .. } if text == "<<");
+            let is_merge = matches!(&key.value, NodeValue::Scalar { text, style: ScalarStyle::Plain, .. } if &**text == "<<");
             if !is_merge {
                 own.push((key, value));
                 continue;
@@ -676,6 +702,7 @@ impl<'a> Builder<'a> {
                 own.push((k, v));
             }
         }
+        own.shrink_to_fit();
         Ok(own)
     }
 }
@@ -708,6 +735,11 @@ fn line_col_before(text: &str, known: Pos, offset: usize) -> (usize, usize) {
     let before = &text[..offset];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
+}
+
+/// Lines and columns past `u32::MAX` cannot occur within [`Limits::max_file_bytes`]; saturate.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn bytecount_newlines(text: &str) -> usize {
