@@ -389,17 +389,6 @@ impl<'a> PropertiesFile<'a> {
             return;
         };
         let source_enabled = enabled_in(item);
-        // The source's own keys, once for all its tables.
-        let source_json = match item.as_map() {
-            Some(entries) => serde_json::Value::Object(
-                entries
-                    .iter()
-                    .filter(|(k, _)| k.as_str() != Some("tables"))
-                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json()))
-                    .collect(),
-            ),
-            None => serde_json::Value::Null,
-        };
         for (i, table) in tables.iter().enumerate() {
             let tpath = format!("{path}.tables[{i}]");
             if table.as_map().is_none() {
@@ -418,15 +407,8 @@ impl<'a> PropertiesFile<'a> {
             let mut r = self.yaml_resource(ResourceKind::Source, table, &tpath, &table_name, id);
             r.enabled = enabled_in(table).or(source_enabled).unwrap_or(true);
             r.columns = self.columns(table, &tpath);
-            let mut props = table.to_json();
-            if let Some(obj) = props.as_object_mut() {
-                obj.insert(
-                    "source_name".into(),
-                    serde_json::Value::String(source_name.to_string()),
-                );
-                obj.insert("source".into(), source_json.clone());
-            }
-            r.properties = Properties::from_json(props);
+            // Properties are the table's own entry; the source's keys are at the parent path
+            // (`sources[i]`), and the source's name is in the unique id.
             self.out.resources.push(r);
             let target = PendingTarget::Source {
                 source: source_name.to_string(),
