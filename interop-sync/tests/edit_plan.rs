@@ -307,3 +307,91 @@ fn remove_and_move_resources() {
     assert_eq!(after.resources.len(), project.resources.len() - 2);
     common::dbt_manifest(tmp.path());
 }
+
+#[test]
+fn entries_sql_config_and_vendor_sql() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let reader = Reader::default();
+    let project = reader.read(&source).unwrap();
+    let payments_sql = std::fs::read_to_string(
+        tmp.path()
+            .join("models/staging/stripe/stg_stripe__payments.sql"),
+    )
+    .unwrap();
+    let ops = vec![
+        ResourceOp::AddEntry {
+            key: "exposures".into(),
+            entry: json!({
+                "name": "churn_board",
+                "label": "Churn board {{ from the BI tool }}",
+                "type": "dashboard",
+                "maturity": "medium",
+                "url": "https://bi.example.com/d/7",
+                "depends_on": ["ref('orders')", "metric('revenue')"],
+                "owner": {"name": "Growth", "email": "growth@example.com"},
+                "config": {"meta": {"external_id": "dash-7"}}
+            }),
+            file: None,
+        },
+        ResourceOp::AddEntry {
+            key: "metrics".into(),
+            entry: json!({
+                "name": "revenue_per_order",
+                "label": "Revenue per order",
+                "type": "derived",
+                "expr": "revenue / nullif(order_count, 0)",
+                "input_metrics": [{"name": "revenue"}, {"name": "order_count"}]
+            }),
+            file: Some("models/marts/finance/_finance__metrics.yml".into()),
+        },
+        ResourceOp::AddEntry {
+            key: "groups".into(),
+            entry: json!({"name": "growth", "owner": {"name": "Growth", "email": "growth@example.com"}}),
+            file: None,
+        },
+        ResourceOp::SetSqlConfig {
+            resource: "model.shop.stg_shop_db__customers".into(),
+            values: json!({"tags": ["vendor"], "meta": {"owner": "@growth"}})
+                .as_object()
+                .unwrap()
+                .clone(),
+        },
+        ResourceOp::ReplaceSql {
+            resource: "model.shop.stg_stripe__payments".into(),
+            sql: format!("-- managed by the ELT tool\n{payments_sql}"),
+        },
+    ];
+    let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    for change in &changes.files {
+        let path = tmp.path().join(&change.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &change.after).unwrap();
+    }
+    let after = reader.read(&source).unwrap();
+    assert!(after.errors.is_empty(), "{:#?}", after.errors);
+    assert!(after.get("exposure.shop.churn_board").is_some());
+    assert_eq!(
+        after
+            .get("metric.shop.revenue_per_order")
+            .unwrap()
+            .location
+            .file,
+        "models/marts/finance/_finance__metrics.yml"
+    );
+    assert!(after.get("group.shop.growth").is_some());
+    let customers = after.get("model.shop.stg_shop_db__customers").unwrap();
+    assert_eq!(customers.sql_config["tags"], json!(["vendor"]));
+    if let Some(manifest) = common::dbt_manifest(tmp.path()) {
+        assert_eq!(
+            manifest["exposures"]["exposure.shop.churn_board"]["label"],
+            json!("Churn board {{ from the BI tool }}")
+        );
+        assert_eq!(
+            manifest["nodes"]["model.shop.stg_shop_db__customers"]["config"]["meta"]["owner"],
+            json!("@growth")
+        );
+        assert!(manifest["metrics"]["metric.shop.revenue_per_order"].is_object());
+    }
+}

@@ -65,6 +65,32 @@ pub enum ResourceOp {
         /// The test's unique id.
         test: String,
     },
+    /// Adds an entry declared in YAML alone (an exposure, metric, saved query, group, source,
+    /// semantic model, unit test) under the top-level `key` of a properties file: `file`, else
+    /// the first file that already has that key, else `<model-path>/_<key>.yml`.
+    AddEntry {
+        /// The top-level key: `exposures`, `metrics`, `sources` ...
+        key: String,
+        /// The entry (strings are Jinja-escaped except filters and expressions).
+        entry: Value,
+        /// The properties file, relative to the project root.
+        file: Option<String>,
+    },
+    /// Sets keyword arguments of a model's `{{ config(...) }}` call in its SQL (adding the call
+    /// when there is none). Only literal arguments can be rewritten; anything else is refused.
+    SetSqlConfig {
+        /// The model.
+        resource: String,
+        /// The arguments to set.
+        values: serde_json::Map<String, Value>,
+    },
+    /// Replaces the SQL of a model the vendor owns.
+    ReplaceSql {
+        /// The model.
+        resource: String,
+        /// The new SQL.
+        sql: String,
+    },
     /// Adds a model: its SQL in import-CTE style and its properties entry, in the folder's
     /// properties file (created, named after the repo's convention, when there is none).
     AddModel {
@@ -269,6 +295,10 @@ enum FileEdit {
     Create(String),
     /// Delete the file.
     Delete,
+    /// Replace the whole text (SQL files).
+    Replace(String),
+    /// Set the arguments of the SQL file's `{{ config(...) }}` call to exactly these.
+    SqlConfig(serde_json::Map<String, Value>),
 }
 
 fn apply_file_edits(
@@ -290,6 +320,11 @@ fn apply_file_edits(
                     stable_path(root, e.path_mut());
                 }
                 yaml.push(e)
+            }
+            FileEdit::Replace(new) => text = new,
+            FileEdit::SqlConfig(args) => {
+                text =
+                    crate::render::with_sql_config(&text, &args).map_err(EditError::Unreadable)?
             }
             FileEdit::Create(_) | FileEdit::Delete => {
                 return Err(EditError::Path {
@@ -452,6 +487,106 @@ fn stable_path(root: &Node, path: &mut YamlPath) {
     }
 }
 
+/// The top-level keys that hold entries declared in YAML alone.
+const ENTRY_KEYS: &[&str] = &[
+    "exposures",
+    "metrics",
+    "saved_queries",
+    "groups",
+    "sources",
+    "semantic_models",
+    "unit_tests",
+];
+
+fn add_entry(
+    project: &Project,
+    key: &str,
+    entry: &Value,
+    file: Option<&str>,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: format!("{key} entry"),
+        reason,
+    };
+    if !ENTRY_KEYS.contains(&key) {
+        return Err(bad(format!(
+            "'{key}' is not a key for YAML-only entries ({})",
+            ENTRY_KEYS.join(", ")
+        )));
+    }
+    let name = entry
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("the entry has no name".into()))?;
+    let prefix = match key {
+        "exposures" => "exposure",
+        "metrics" => "metric",
+        "saved_queries" => "saved_query",
+        "groups" => "group",
+        "semantic_models" => "semantic_model",
+        _ => "",
+    };
+    if !prefix.is_empty()
+        && project
+            .get(&format!("{prefix}.{}.{name}", project.dbt_project.name))
+            .is_some()
+    {
+        return Err(bad(format!("{prefix} '{name}' exists")));
+    }
+    let target = match file {
+        Some(f) => crate::safety::validate_repo_path(f).map_err(|e| bad(e.to_string()))?,
+        None => {
+            let with_key = project
+                .resources
+                .iter()
+                .map(|r| r.properties_location.as_ref().unwrap_or(&r.location))
+                .find(|l| l.yaml_path.starts_with(&format!("{key}[")))
+                .map(|l| l.file.clone());
+            let root = project
+                .dbt_project
+                .paths
+                .model
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "models".into());
+            with_key.unwrap_or_else(|| format!("{root}/_{key}.yml"))
+        }
+    };
+    let value = escape_value(entry, None);
+    Ok(vec![(
+        target,
+        FileEdit::Yaml(YamlEdit::Append {
+            path: YamlPath(vec![Segment::Key(key.into())]),
+            value,
+        }),
+    )])
+}
+
+/// Rewrites the `{{ config(...) }}` call of a model's SQL with `values` set.
+fn sql_config_edit(
+    r: &Resource,
+    values: &serde_json::Map<String, Value>,
+) -> Result<FileEdit, PlanError> {
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: r.unique_id.to_string(),
+        reason,
+    };
+    if !(r.kind == ResourceKind::Model && r.location.file.ends_with(".sql")) {
+        return Err(bad("not a SQL model".into()));
+    }
+    if r.uncertain.as_deref().is_some_and(|u| u.contains("config")) {
+        return Err(bad(format!(
+            "its config() is not all literal ({}); edit it by hand",
+            r.uncertain.as_deref().unwrap_or_default()
+        )));
+    }
+    let mut merged = r.sql_config.clone();
+    for (k, v) in values {
+        merged.insert(k.clone(), v.clone());
+    }
+    Ok(FileEdit::SqlConfig(merged))
+}
+
 /// The docs block a description consists of, when it is exactly `{{ doc('name') }}`.
 fn doc_only(description: &str) -> Option<String> {
     let calls = crate::read::jinja::doc_refs(description);
@@ -557,6 +692,30 @@ fn plan_op(
     version: DbtVersion,
     tests_key: &str,
 ) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    match op {
+        ResourceOp::AddEntry { key, entry, file } => {
+            return add_entry(project, key, entry, file.as_deref());
+        }
+        ResourceOp::SetSqlConfig { resource, values } => {
+            let r = find(project, resource)?;
+            return sql_config_edit(r, values).map(|edit| vec![(r.location.file.clone(), edit)]);
+        }
+        ResourceOp::ReplaceSql { resource, sql } => {
+            let r = find(project, resource)?;
+            if !(r.kind == ResourceKind::Model && r.location.file.ends_with(".sql")) {
+                return Err(PlanError::NotApplicable {
+                    resource: resource.clone(),
+                    reason: "not a SQL model".into(),
+                });
+            }
+            let mut sql = sql.clone();
+            if !sql.ends_with('\n') {
+                sql.push('\n');
+            }
+            return Ok(vec![(r.location.file.clone(), FileEdit::Replace(sql))]);
+        }
+        _ => {}
+    }
     if let ResourceOp::AddModel {
         name,
         folder,
@@ -755,6 +914,12 @@ fn plan_yaml_op(
                 })?;
             Ok(vec![(r.location.file.clone(), YamlEdit::Remove { path })])
         }
+        ResourceOp::AddEntry { .. }
+        | ResourceOp::SetSqlConfig { .. }
+        | ResourceOp::ReplaceSql { .. } => Err(PlanError::NotApplicable {
+            resource: String::new(),
+            reason: "planned as whole-file edits".into(),
+        }),
         ResourceOp::AddModel { .. } => Err(PlanError::NotApplicable {
             resource: String::new(),
             reason: "a new model is planned as files, not YAML edits".into(),
@@ -919,6 +1084,19 @@ impl ResourceOp {
             "remove_test" => ResourceOp::RemoveTest {
                 test: text("test")?,
             },
+            "add_entry" => ResourceOp::AddEntry {
+                key: text("key")?,
+                entry: v.get("entry").cloned().ok_or("'entry' is missing")?,
+                file: text("file").ok(),
+            },
+            "set_sql_config" => ResourceOp::SetSqlConfig {
+                resource: text("resource")?,
+                values: map("values"),
+            },
+            "replace_sql" => ResourceOp::ReplaceSql {
+                resource: text("resource")?,
+                sql: text("sql")?,
+            },
             "remove" => ResourceOp::Remove {
                 resource: text("resource")?,
             },
@@ -932,7 +1110,7 @@ impl ResourceOp {
             },
             other => {
                 return Err(format!(
-                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename)"
+                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename, add_entry, set_sql_config, replace_sql)"
                 ));
             }
         })

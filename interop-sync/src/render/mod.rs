@@ -67,6 +67,100 @@ pub fn model_sql(model: &ModelSql) -> String {
     out
 }
 
+/// A JSON value as a Jinja literal (`'text'`, `3`, `true`, `none`, `['a']`, `{'k': 1}`).
+pub fn jinja_literal(value: &Value) -> String {
+    match value {
+        Value::Null => "none".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!(
+            "'{}'",
+            s.replace('\\', "\\\\")
+                .replace('\'', "\\'")
+                .replace('\n', "\\n")
+        ),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(jinja_literal)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!(
+                    "{}: {}",
+                    jinja_literal(&Value::String(k.clone())),
+                    jinja_literal(v)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A `{{ config(...) }}` call: on one line when it fits in 100 columns, else one argument per
+/// line as the dbt style guide writes it.
+pub fn config_call(args: &serde_json::Map<String, Value>) -> String {
+    let parts: Vec<String> = args
+        .iter()
+        .map(|(k, v)| format!("{k}={}", jinja_literal(v)))
+        .collect();
+    let one_line = format!("{{{{ config({}) }}}}", parts.join(", "));
+    if one_line.len() <= 100 {
+        return one_line;
+    }
+    format!(
+        "{{{{\n    config(\n        {}\n    )\n}}}}",
+        parts.join(",\n        ")
+    )
+}
+
+/// The byte range of the first `{{ config(...) }}` expression in SQL, quotes respected.
+fn config_span(sql: &str) -> Option<std::ops::Range<usize>> {
+    let mut from = 0;
+    while let Some(open) = sql[from..].find("{{").map(|i| from + i) {
+        let inner = sql[open + 2..].trim_start_matches(['-', ' ', '\n', '\t', '\r']);
+        if inner.starts_with("config") && inner["config".len()..].trim_start().starts_with('(') {
+            let mut quote: Option<char> = None;
+            let bytes: Vec<(usize, char)> = sql[open + 2..].char_indices().collect();
+            let mut i = 0;
+            while i < bytes.len() {
+                let (off, c) = bytes[i];
+                match (quote, c) {
+                    (Some(q), c) if c == q => quote = None,
+                    (Some(_), '\\') => i += 1,
+                    (Some(_), _) => {}
+                    (None, '\'' | '"') => quote = Some(c),
+                    (None, '}') if bytes.get(i + 1).map(|b| b.1) == Some('}') => {
+                        return Some(open..open + 2 + off + 2);
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            return None;
+        }
+        from = open + 2;
+    }
+    None
+}
+
+/// SQL with its `{{ config(...) }}` call replaced by one with exactly `args` (added at the top,
+/// followed by a blank line, when there is none). Everything else stays byte for byte.
+pub fn with_sql_config(sql: &str, args: &serde_json::Map<String, Value>) -> Result<String, String> {
+    let call = config_call(args);
+    Ok(match config_span(sql) {
+        Some(span) => format!("{}{call}{}", &sql[..span.start], &sql[span.end..]),
+        None if sql.contains("{{ config") || sql.contains("{{config") => {
+            return Err("a config() call that cannot be read".into());
+        }
+        None => format!("{call}\n\n{sql}"),
+    })
+}
+
 /// A column the vendor knows about.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ColumnSpec {
@@ -157,6 +251,26 @@ pub fn properties_file_name(folder: &str, existing_names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_calls_are_rewritten_in_place() {
+        let args =
+            serde_json::json!({"materialized": "incremental", "unique_key": "id", "tags": ["a"]});
+        let args = args.as_object().unwrap();
+        let sql = "-- head\n{{ config(materialized='view', alias=\"x}}\") }}\nselect 1\n";
+        assert_eq!(
+            with_sql_config(sql, args).unwrap(),
+            "-- head\n{{ config(materialized='incremental', unique_key='id', tags=['a']) }}\nselect 1\n"
+        );
+        assert_eq!(
+            with_sql_config("select 1\n", args).unwrap(),
+            "{{ config(materialized='incremental', unique_key='id', tags=['a']) }}\n\nselect 1\n"
+        );
+        assert_eq!(
+            jinja_literal(&serde_json::json!({"k": "it's", "n": null})),
+            "{'k': 'it\\'s', 'n': none}"
+        );
+    }
 
     #[test]
     fn properties_names_follow_the_repo() {
