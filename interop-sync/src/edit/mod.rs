@@ -143,6 +143,8 @@ impl YamlEditor for SpliceEditor {
         let before =
             yaml::parse(text, &self.limits).map_err(|e| EditError::Unreadable(e.to_string()))?;
         let mut expected = before.as_ref().map_or(Value::Null, |n| n.to_json());
+        // The first edit plans on the tree already parsed; later ones re-parse the edited text.
+        let mut parsed = Some(before);
         let mut current = text.to_string();
         let mut splices = Vec::with_capacity(edits.len());
         for edit in edits {
@@ -155,7 +157,10 @@ impl YamlEditor for SpliceEditor {
             if expected == unchanged {
                 continue;
             }
-            let splice = splice::plan(&current, edit, &self.limits)?;
+            let splice = match parsed.take() {
+                Some(root) => splice::plan_parsed(&current, root, edit)?,
+                None => splice::plan(&current, edit, &self.limits)?,
+            };
             current.replace_range(splice.range.clone(), &splice.text);
             splices.push(splice);
         }

@@ -141,6 +141,11 @@ fn colon_after(text: &str, key: &Node) -> usize {
 /// Plans one edit as a splice of `text`.
 pub fn plan(text: &str, edit: &YamlEdit, limits: &Limits) -> Result<Splice, EditError> {
     let root = yaml::parse(text, limits).map_err(|e| EditError::Unreadable(e.to_string()))?;
+    plan_parsed(text, root, edit)
+}
+
+/// [`plan`] on a text already parsed into `root`.
+pub fn plan_parsed(text: &str, root: Option<Node>, edit: &YamlEdit) -> Result<Splice, EditError> {
     let style = FileStyle::detect(text, root.as_ref());
     let fail = |path: &YamlPath, reason: String| EditError::Path {
         path: path.to_string(),
