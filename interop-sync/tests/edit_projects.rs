@@ -48,7 +48,7 @@ fn check_project(dir: &Path, stride: usize, reread_every: usize) {
             (text, root)
         });
         let (text, root) = (&*text, &*root);
-        let Some(entry) = node_at(&root, &loc.yaml_path) else {
+        let Some(entry) = node_at(root, &loc.yaml_path) else {
             continue;
         };
         if entry.aliased || entry.as_map().is_none() {
@@ -73,7 +73,7 @@ fn check_project(dir: &Path, stride: usize, reread_every: usize) {
         if let Some(old) = entry.get("description").and_then(Node::as_str) {
             let same = editor
                 .apply(
-                    &text,
+                    text,
                     &[YamlEdit::Set {
                         path: path.clone(),
                         value: json!(old),
@@ -91,7 +91,7 @@ fn check_project(dir: &Path, stride: usize, reread_every: usize) {
         let new = format!("Changed for {}", r.name);
         let out = editor
             .apply(
-                &text,
+                text,
                 &[YamlEdit::Set {
                     path,
                     value: json!(new),
