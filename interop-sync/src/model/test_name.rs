@@ -120,7 +120,22 @@ pub struct GenericTestIdentity {
 /// assert_eq!(id.unique_id, "test.jaffle.unique_orders_order_id.fed79b3a6e");
 /// ```
 pub fn generic_test_identity(call: &GenericTestCall) -> GenericTestIdentity {
-    let kwargs = test_kwargs(call);
+    // The kwargs of `test_kwargs`, borrowed rather than copied, sorted by key (keys are unique).
+    let model = model_kwarg(&call.target);
+    let mut kwargs: Vec<(&str, Kwarg)> = Vec::with_capacity(call.kwargs.len() + 2);
+    if let Some(column) = call.column_name
+        && !call.kwargs.contains_key("column_name")
+    {
+        kwargs.push(("column_name", Kwarg::Text(column)));
+    }
+    for (key, value) in call.kwargs {
+        if key != "model" {
+            kwargs.push((key, Kwarg::Json(value)));
+        }
+    }
+    kwargs.push(("model", Kwarg::Text(&model)));
+    kwargs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
     let (name, alias) = match call.explicit_name {
         Some(name) => (name.to_string(), name.to_string()),
         None => {
@@ -130,16 +145,28 @@ pub fn generic_test_identity(call: &GenericTestCall) -> GenericTestIdentity {
     };
     let hash = metadata_hash(&name, namespace(call), call.test_name, &kwargs);
     // dbt joins the non-empty parts only (`filter(None, ...)`).
-    let unique_id = ["test", call.package, &name, &hash]
-        .into_iter()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(".");
+    let mut unique_id = String::with_capacity(6 + call.package.len() + name.len() + HASH_CHARS);
+    for part in ["test", call.package, &name, &hash] {
+        if !part.is_empty() {
+            if !unique_id.is_empty() {
+                unique_id.push('.');
+            }
+            unique_id.push_str(part);
+        }
+    }
     GenericTestIdentity {
         name,
         alias,
         unique_id,
     }
+}
+
+/// One keyword argument of a test, borrowed: a string dbt passes (`column_name`, `model`) or a
+/// value from the YAML entry.
+#[derive(Clone, Copy)]
+enum Kwarg<'a> {
+    Text(&'a str),
+    Json(&'a Value),
 }
 
 /// The keyword arguments dbt records in the test's `test_metadata.kwargs`: the test's
@@ -205,49 +232,76 @@ struct SynthesizedNames {
     full: String,
 }
 
-/// dbt's `synthesize_generic_test_names` with the prefix of `get_synthetic_test_names`.
-fn synthesize_names(call: &GenericTestCall, kwargs: &Map<String, Value>) -> SynthesizedNames {
-    let (test_type, target_name) = match call.target {
-        TestTarget::Node { name, version } => (
-            call.test_name.to_string(),
-            match node_version(version) {
-                Some(v) => format!("{name}_v{v}"),
-                None => name.to_string(),
-            },
-        ),
-        TestTarget::Source { source, table } => (
-            format!("source_{}", call.test_name),
-            format!("{source}_{table}"),
-        ),
-    };
-    let test_type = match namespace(call) {
-        Some(ns) => format!("{ns}_{test_type}"),
-        None => test_type,
-    };
-
-    let mut keys: Vec<&String> = kwargs.keys().filter(|k| *k != "model").collect();
-    keys.sort();
-    let mut parts = Vec::new();
-    for key in keys {
-        // A map contributes its values and a list its items; anything nested deeper is
-        // printed whole, the way Python's str() prints it.
-        match &kwargs[key] {
-            Value::Object(map) => parts.extend(map.values().map(python_str)),
-            Value::Array(items) => parts.extend(items.iter().map(python_str)),
-            other => parts.push(python_str(other)),
+/// dbt's `synthesize_generic_test_names` with the prefix of `get_synthetic_test_names`;
+/// `kwargs` are sorted by key.
+fn synthesize_names(call: &GenericTestCall, kwargs: &[(&str, Kwarg)]) -> SynthesizedNames {
+    // `{namespace_}{source_}{test}_{target}`, then `_{args}`.
+    let mut full = String::with_capacity(96);
+    if let Some(ns) = namespace(call) {
+        full.push_str(ns);
+        full.push('_');
+    }
+    if let TestTarget::Source { .. } = call.target {
+        full.push_str("source_");
+    }
+    full.push_str(call.test_name);
+    full.push('_');
+    match call.target {
+        TestTarget::Node { name, version } => {
+            full.push_str(name);
+            if let Some(v) = node_version(version) {
+                full.push_str("_v");
+                full.push_str(v);
+            }
+        }
+        TestTarget::Source { source, table } => {
+            full.push_str(source);
+            full.push('_');
+            full.push_str(table);
         }
     }
-    let args = parts
-        .iter()
-        .map(|part| replace_non_word_runs(part))
-        .collect::<Vec<_>>()
-        .join("__");
+    let identifier_len = full.len();
+    full.push('_');
 
-    let identifier = format!("{test_type}_{target_name}");
-    let full = format!("{identifier}_{args}");
+    // A map contributes its values and a list its items; anything nested deeper is printed
+    // whole, the way Python's str() prints it. Parts are joined with `__`.
+    let mut first = true;
+    let mut scratch = String::new();
+    let mut part = |full: &mut String, value: Kwarg| {
+        if !std::mem::take(&mut first) {
+            full.push_str("__");
+        }
+        match value {
+            Kwarg::Text(text) => push_non_word_runs(full, text),
+            Kwarg::Json(Value::String(text)) => push_non_word_runs(full, text),
+            Kwarg::Json(other) => {
+                scratch.clear();
+                push_repr(&mut scratch, other);
+                push_non_word_runs(full, &scratch);
+            }
+        }
+    };
+    for (key, value) in kwargs {
+        if *key == "model" {
+            continue;
+        }
+        match value {
+            Kwarg::Json(Value::Object(map)) => {
+                map.values().for_each(|v| part(&mut full, Kwarg::Json(v)))
+            }
+            Kwarg::Json(Value::Array(items)) => {
+                items.iter().for_each(|v| part(&mut full, Kwarg::Json(v)))
+            }
+            other => part(&mut full, *other),
+        }
+    }
+
     // Python measures in code points, not bytes.
-    let short = if full.chars().count() >= MAX_NAME_CHARS {
-        let prefix: String = identifier.chars().take(ALIAS_PREFIX_CHARS).collect();
+    let short = if char_count_at_least(&full, MAX_NAME_CHARS) {
+        let prefix: String = full[..identifier_len]
+            .chars()
+            .take(ALIAS_PREFIX_CHARS)
+            .collect();
         format!("{prefix}_{}", md5_hex(&full))
     } else {
         full.clone()
@@ -255,10 +309,26 @@ fn synthesize_names(call: &GenericTestCall, kwargs: &Map<String, Value>) -> Synt
     SynthesizedNames { short, full }
 }
 
+/// Whether `text` has at least `n` code points.
+fn char_count_at_least(text: &str, n: usize) -> bool {
+    if text.is_ascii() {
+        text.len() >= n
+    } else {
+        text.chars().count() >= n
+    }
+}
+
 /// `re.sub("[^0-9a-zA-Z_]+", "_", text)`: every run of other characters (including any
 /// non-ASCII letter) becomes one underscore.
+#[cfg(test)]
 fn replace_non_word_runs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_non_word_runs(&mut out, text);
+    out
+}
+
+/// [`replace_non_word_runs`], appended to `out`.
+fn push_non_word_runs(out: &mut String, text: &str) {
     let mut in_run = false;
     for ch in text.chars() {
         if ch.is_ascii_alphanumeric() || ch == '_' {
@@ -269,22 +339,33 @@ fn replace_non_word_runs(text: &str) -> String {
             in_run = true;
         }
     }
-    out
 }
 
-/// The last ten hex digits of `md5(name + repr(get_hashable_md(test_metadata)))`.
+/// The last ten hex digits of `md5(name + repr(get_hashable_md(test_metadata)))`; `kwargs`
+/// are sorted by key.
 fn metadata_hash(
     name: &str,
     namespace: Option<&str>,
     test_name: &str,
-    kwargs: &Map<String, Value>,
+    kwargs: &[(&str, Kwarg)],
 ) -> String {
     // `get_hashable_md` sorts keys, so the metadata reads kwargs, name, namespace; every leaf,
     // the missing namespace included, becomes its Python str() before repr() quotes it.
-    let mut text = String::from(name);
-    text.push_str("{'kwargs': ");
-    push_hashable_map(&mut text, kwargs);
-    text.push_str(", 'name': ");
+    let mut text = String::with_capacity(name.len() + 160);
+    text.push_str(name);
+    text.push_str("{'kwargs': {");
+    for (i, (key, value)) in kwargs.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        push_str_repr(&mut text, key);
+        text.push_str(": ");
+        match value {
+            Kwarg::Text(t) => push_str_repr(&mut text, t),
+            Kwarg::Json(v) => push_hashable_repr(&mut text, v),
+        }
+    }
+    text.push_str("}, 'name': ");
     push_str_repr(&mut text, test_name);
     text.push_str(", 'namespace': ");
     push_str_repr(&mut text, namespace.unwrap_or("None"));
@@ -307,7 +388,8 @@ fn push_hashable_repr(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        leaf => push_str_repr(out, &python_str(leaf)),
+        Value::String(text) => push_str_repr(out, text),
+        leaf => push_str_repr(out, &python_repr(leaf)),
     }
 }
 
@@ -865,6 +947,17 @@ fn split_scientific(text: &str) -> (String, i32) {
 /// backslash escapes for the quote, backslash, tab, newline, carriage return and characters
 /// Python does not print (controls, separators, format and unassigned characters).
 fn push_str_repr(out: &mut String, text: &str) {
+    // Printable ASCII without quotes or backslashes is written as it is.
+    if text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'\\' | b'\'' | b'"'))
+    {
+        out.reserve(text.len() + 2);
+        out.push('\'');
+        out.push_str(text);
+        out.push('\'');
+        return;
+    }
     let quote = if text.contains('\'') && !text.contains('"') {
         '"'
     } else {

@@ -3,7 +3,7 @@
 //! from descriptions to docs blocks. Enabled-ness follows dbt's precedence: SQL `config()` over
 //! properties `config:` over `dbt_project.yml`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -19,9 +19,6 @@ use std::sync::Arc;
 use crate::model::{
     DbtProject, Location, Properties, Reference, Resource, ResourceId, ResourceKind,
 };
-
-/// A resource and its fqn, ready to be pushed.
-type Placed = (Resource, Vec<String>);
 
 pub(crate) struct Input<'a> {
     pub path: &'a str,
@@ -89,7 +86,7 @@ pub(crate) fn assemble<'a>(
                 root: Arc::clone(root),
                 package: &project.name,
                 file: input.path,
-                fqn_dirs: files::fqn_dirs(input.path, &project.paths),
+                fqn_dirs: files::fqn_dirs(input.path, &project.paths).into(),
                 out: Default::default(),
             };
             file.read(root);
@@ -98,8 +95,9 @@ pub(crate) fn assemble<'a>(
         .collect();
     for (file, (input, _)) in read.into_iter().zip(&declared) {
         for r in file.out.resources {
-            let mut fqn = file.fqn_dirs.clone();
-            fqn.insert(0, a.package.to_string());
+            let mut fqn = Vec::with_capacity(file.fqn_dirs.len() + 3);
+            fqn.push(a.package.to_string());
+            fqn.extend(file.fqn_dirs.iter().cloned());
             if let Some(rest) = r.unique_id.as_str().strip_prefix("source.") {
                 fqn.extend(rest.split('.').skip(1).map(str::to_string));
             } else {
@@ -167,14 +165,14 @@ impl<'a> Assembler<'a> {
                 let fqn = self.file_fqn(input.path, name);
                 self.push(r, fqn);
             }
-            Parsed::Sql { facts, text } => {
+            Parsed::Sql { facts, len } => {
                 let kind = match input.role {
                     FileRole::Model | FileRole::PythonModel => ResourceKind::Model,
                     FileRole::Analysis => ResourceKind::Analysis,
                     FileRole::SingularTest => ResourceKind::SingularTest,
                     _ => ResourceKind::Function,
                 };
-                let mut r = files::sql_resource(kind, pkg, input.path, facts, text.len());
+                let mut r = files::sql_resource(kind, pkg, input.path, facts, *len);
                 if let Some(enabled) = facts.config.get("enabled").and_then(|v| v.as_bool()) {
                     r.enabled = enabled;
                 }
@@ -254,7 +252,7 @@ impl<'a> Assembler<'a> {
             root: patch.root.clone(),
             package: self.package,
             file: path,
-            fqn_dirs: Vec::new(),
+            fqn_dirs: Arc::new([]),
             out: Default::default(),
         };
         let columns = scratch.columns(patch.node, &patch.location.yaml_path);
@@ -283,7 +281,7 @@ impl<'a> Assembler<'a> {
     ) {
         let base = patch.node;
         let base_path = &patch.location.yaml_path;
-        let fqn_dirs = files::fqn_dirs(path, &self.project.paths);
+        let fqn_dirs: Arc<[String]> = files::fqn_dirs(path, &self.project.paths).into();
         let base_columns = base
             .get("columns")
             .and_then(Node::as_seq)
@@ -373,7 +371,7 @@ impl<'a> Assembler<'a> {
                     let before = scratch.out.tests.len();
                     scratch.node_tests(c, cpath, &target);
                     for t in &mut scratch.out.tests[before..] {
-                        t.column = Some(name.clone());
+                        t.column = Some(Arc::from(name.as_str()));
                     }
                 }
             }
@@ -545,92 +543,118 @@ impl<'a> Assembler<'a> {
     }
 
     fn generic_tests(&mut self, tests: Vec<PendingTest<'a>>) {
-        // Targets by (kind, name, version) and by source, to find ids and enabled-ness.
-        let mut nodes: HashMap<(ResourceKind, String, Option<String>), (ResourceId, bool)> =
-            HashMap::new();
-        for r in &self.resources {
-            match r.kind {
-                ResourceKind::Model | ResourceKind::Seed | ResourceKind::Snapshot => {
-                    let key = (r.kind, r.name.clone(), r.version.clone());
-                    let entry = nodes.entry(key).or_insert((r.unique_id.clone(), r.enabled));
-                    if r.enabled {
-                        *entry = (r.unique_id.clone(), true);
-                    }
-                }
-                ResourceKind::Source => {
-                    let key = (r.kind, r.unique_id.as_str().to_string(), None);
-                    nodes.insert(key, (r.unique_id.clone(), r.enabled));
-                }
-                _ => {}
-            }
-        }
-        // Each test is read, named, hashed and made into a resource in parallel; they are
-        // added in order.
         let package = self.package;
         let project = self.project;
-        let nodes = &nodes;
-        let computed: Vec<Result<Option<Placed>, ReadError>> = tests
-            .into_par_iter()
-            .map(|test| {
-                let parsed = match test_name::parse_test_entry(&test.entry.to_json()) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        return Err(ReadError {
-                            kind: ReadErrorKind::WrongType,
-                            file: test.location.file.clone(),
-                            line: test.location.line,
-                            column: test.location.column,
-                            yaml_path: test.location.yaml_path.clone(),
-                            message: e.to_string(),
-                        });
+        // Only a `data_tests:` block in dbt_project.yml needs a test's fqn.
+        let project_configures_tests = project.config_tree("data_tests").is_some();
+        let computed: Vec<Result<Option<Resource>, ReadError>> = {
+            // Targets by (kind, name, version) and by source id, to find ids.
+            let mut nodes: HashMap<(ResourceKind, &str, Option<&str>), &ResourceId> =
+                HashMap::new();
+            for r in &self.resources {
+                match r.kind {
+                    ResourceKind::Model | ResourceKind::Seed | ResourceKind::Snapshot => {
+                        let key = (r.kind, r.name.as_str(), r.version.as_deref());
+                        let entry = nodes.entry(key).or_insert(&r.unique_id);
+                        if r.enabled {
+                            *entry = &r.unique_id;
+                        }
                     }
-                };
-                let (target, parent_key) = test_target(package, &test.target);
-                let Some((parent_id, _)) = nodes.get(&parent_key) else {
-                    return Ok(None);
-                };
-                let column = test.column.clone().or(parsed.column_name.clone());
-                let call = GenericTestCall {
-                    package,
-                    namespace: parsed.namespace.as_deref(),
-                    test_name: &parsed.test_name,
-                    target,
-                    column_name: column.as_deref(),
-                    kwargs: &parsed.kwargs,
-                    explicit_name: parsed.explicit_name.as_deref(),
-                };
-                let identity = test_name::generic_test_identity(&call);
-                let mut fqn = Vec::with_capacity(test.fqn_dirs.len() + 2);
-                fqn.push(package.to_string());
-                fqn.extend(test.fqn_dirs.iter().cloned());
-                fqn.push(identity.name.clone());
-                let properties = Properties::at(&test.root, &test.location.yaml_path);
-                let mut r = Resource::new(
-                    ResourceKind::GenericTest,
-                    package,
-                    &identity.name,
-                    identity.unique_id,
-                    test.location,
-                );
-                r.properties = properties;
-                r.description = parsed.description;
-                r.parent = Some(parent_id.clone());
-                let own = parsed.config.get("enabled").and_then(|v| v.as_bool());
-                let in_project = project
-                    .config_value_for("data_tests", &fqn, "enabled")
-                    .and_then(|v| v.as_bool());
-                // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only the
-                // test's own config and dbt_project.yml decide.
-                r.enabled = own.or(in_project).unwrap_or(true);
-                Ok(Some((r, fqn)))
-            })
-            .collect();
+                    ResourceKind::Source => {
+                        nodes.insert((r.kind, r.unique_id.as_str(), None), &r.unique_id);
+                    }
+                    _ => {}
+                }
+            }
+            let nodes = &nodes;
+            // Each test is read, named, hashed and made into a resource in parallel; they are
+            // added in order.
+            tests
+                .into_par_iter()
+                .map(|test| {
+                    let parsed = match test_name::parse_test_entry(&test.entry.to_json()) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            return Err(ReadError {
+                                kind: ReadErrorKind::WrongType,
+                                file: test.location.file.clone(),
+                                line: test.location.line,
+                                column: test.location.column,
+                                yaml_path: test.location.yaml_path.clone(),
+                                message: e.to_string(),
+                            });
+                        }
+                    };
+                    let target = test_target(&test.target);
+                    let parent = match &*test.target {
+                        PendingTarget::Node {
+                            kind,
+                            name,
+                            version,
+                        } => nodes
+                            .get(&(*kind, name.as_str(), version.as_deref()))
+                            .map(|id| (*id).clone()),
+                        PendingTarget::Source { source, table } => {
+                            let id = format!("source.{package}.{source}.{table}");
+                            nodes
+                                .get(&(ResourceKind::Source, id.as_str(), None))
+                                .map(|id| (*id).clone())
+                        }
+                    };
+                    let Some(parent_id) = parent else {
+                        return Ok(None);
+                    };
+                    let column = test.column.as_deref().or(parsed.column_name.as_deref());
+                    let call = GenericTestCall {
+                        package,
+                        namespace: parsed.namespace.as_deref(),
+                        test_name: &parsed.test_name,
+                        target,
+                        column_name: column,
+                        kwargs: &parsed.kwargs,
+                        explicit_name: parsed.explicit_name.as_deref(),
+                    };
+                    let identity = test_name::generic_test_identity(&call);
+                    let in_project = if project_configures_tests {
+                        let mut fqn = Vec::with_capacity(test.fqn_dirs.len() + 2);
+                        fqn.push(package.to_string());
+                        fqn.extend(test.fqn_dirs.iter().cloned());
+                        fqn.push(identity.name.clone());
+                        project
+                            .config_value_for("data_tests", &fqn, "enabled")
+                            .and_then(|v| v.as_bool())
+                    } else {
+                        None
+                    };
+                    let properties = Properties::at(&test.root, &test.location.yaml_path);
+                    let mut r = Resource::new(
+                        ResourceKind::GenericTest,
+                        package,
+                        "",
+                        identity.unique_id,
+                        test.location,
+                    );
+                    r.name = identity.name;
+                    r.properties = properties;
+                    r.description = parsed.description;
+                    r.parent = Some(parent_id);
+                    let own = parsed.config.get("enabled").and_then(|v| v.as_bool());
+                    // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only
+                    // the test's own config and dbt_project.yml decide.
+                    r.enabled = own.or(in_project).unwrap_or(true);
+                    Ok(Some(r))
+                })
+                .collect()
+        };
         self.resources.reserve(computed.len());
         self.fqns.reserve(computed.len());
         for result in computed {
             match result {
-                Ok(Some((r, fqn))) => {
-                    self.push(r, fqn);
+                // Nothing reads a test's fqn, or looks a test up by name, after this: only
+                // patches (all applied by now) use `by_name`.
+                Ok(Some(r)) => {
+                    self.resources.push(r);
+                    self.fqns.push(Vec::new());
                 }
                 Ok(None) => {}
                 Err(e) => self.errors.push(e),
@@ -778,7 +802,7 @@ impl<'a> Assembler<'a> {
     }
 
     fn duplicates(&mut self) {
-        let mut seen: BTreeMap<&str, &Location> = BTreeMap::new();
+        let mut seen: HashMap<&str, &Location> = HashMap::with_capacity(self.resources.len());
         let mut dups = Vec::new();
         for r in self.resources.iter().filter(|r| r.enabled) {
             if let Some(first) = seen.insert(r.unique_id.as_str(), &r.location) {
@@ -834,32 +858,14 @@ fn json_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// The target of a pending test as the naming module wants it, and the key of its parent in
-/// the assembler's index.
-fn test_target<'t>(
-    package: &str,
-    target: &'t PendingTarget,
-) -> (TestTarget<'t>, (ResourceKind, String, Option<String>)) {
+/// The target of a pending test as the naming module wants it.
+fn test_target(target: &PendingTarget) -> TestTarget<'_> {
     match target {
-        PendingTarget::Node {
-            kind,
+        PendingTarget::Node { name, version, .. } => TestTarget::Node {
             name,
-            version,
-        } => (
-            TestTarget::Node {
-                name,
-                version: version.as_deref(),
-            },
-            (*kind, name.clone(), version.clone()),
-        ),
-        PendingTarget::Source { source, table } => (
-            TestTarget::Source { source, table },
-            (
-                ResourceKind::Source,
-                format!("source.{package}.{source}.{table}"),
-                None,
-            ),
-        ),
+            version: version.as_deref(),
+        },
+        PendingTarget::Source { source, table } => TestTarget::Source { source, table },
     }
 }
 

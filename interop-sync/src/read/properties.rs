@@ -56,11 +56,11 @@ pub(crate) enum PendingTarget {
 #[derive(Debug)]
 pub(crate) struct PendingTest<'a> {
     pub root: Arc<Node>,
-    pub target: PendingTarget,
-    pub column: Option<String>,
+    pub target: Arc<PendingTarget>,
+    pub column: Option<Arc<str>>,
     pub entry: &'a Node,
     pub location: Location,
-    pub fqn_dirs: Vec<String>,
+    pub fqn_dirs: Arc<[String]>,
 }
 
 /// Everything one properties file declares.
@@ -77,7 +77,7 @@ pub(crate) struct PropertiesFile<'a> {
     pub root: Arc<Node>,
     pub package: &'a str,
     pub file: &'a str,
-    pub fqn_dirs: Vec<String>,
+    pub fqn_dirs: Arc<[String]>,
     pub out: FileDeclarations<'a>,
 }
 
@@ -512,6 +512,8 @@ impl<'a> PropertiesFile<'a> {
             );
             return;
         };
+        let target = Arc::new(target.clone());
+        let column: Option<Arc<str>> = column.map(Arc::from);
         for (i, entry) in items.iter().enumerate() {
             let tpath = format!("{path}.{key}[{i}]");
             self.out.tests.push(PendingTest {
