@@ -27,6 +27,8 @@ fn main() {
             generate(&options).write_to(dir).expect("write");
             let git = |a: &[&str]| {
                 let ok = std::process::Command::new("git")
+                    // No automatic gc racing the explicit one below.
+                    .args(["-c", "gc.auto=0"])
                     .args(a)
                     .current_dir(dir)
                     .env("GIT_AUTHOR_NAME", "bench")
