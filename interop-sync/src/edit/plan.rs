@@ -475,9 +475,7 @@ fn stable_path(root: &Node, path: &mut YamlPath) {
                 }
                 item
             }
-            (Segment::Named(n), crate::read::yaml::NodeValue::Seq(items)) => items
-                .iter()
-                .find(|x| x.get("name").and_then(Node::as_text).as_deref() == Some(n.as_str())),
+            (Segment::Named(n), _) => node.item_named(n).map(|(_, item)| item),
             _ => None,
         };
         match next {
@@ -813,15 +811,9 @@ fn plan_yaml_op(
             let r = find(project, resource)?;
             let (file, base, node) = entry(r)?;
             let value = escape_value(value, last_key(field));
-            let columns = node
-                .get("columns")
-                .and_then(Node::as_seq)
-                .unwrap_or_default();
-            let existing = columns
-                .iter()
-                .position(|c| c.get("name").and_then(Node::as_text).as_deref() == Some(column));
+            let existing = node.get("columns").and_then(|c| c.item_named(column));
             let edit = match existing {
-                Some(i) => set_nested(&format!("{base}.columns[{i}]"), &columns[i], field, value),
+                Some((i, col)) => set_nested(&format!("{base}.columns[{i}]"), col, field, value),
                 None => {
                     let mut entry = serde_json::Map::new();
                     entry.insert("name".into(), Value::String(column.clone()));
@@ -852,19 +844,10 @@ fn plan_yaml_op(
             let (file, base, node) = entry(r)?;
             let (holder, holder_path) = match column {
                 None => (Some(node), base.to_string()),
-                Some(c) => {
-                    let columns = node
-                        .get("columns")
-                        .and_then(Node::as_seq)
-                        .unwrap_or_default();
-                    match columns
-                        .iter()
-                        .position(|x| x.get("name").and_then(Node::as_text).as_deref() == Some(c))
-                    {
-                        Some(i) => (Some(&columns[i]), format!("{base}.columns[{i}]")),
-                        None => (None, String::new()),
-                    }
-                }
+                Some(c) => match node.get("columns").and_then(|cols| cols.item_named(c)) {
+                    Some((i, col)) => (Some(col), format!("{base}.columns[{i}]")),
+                    None => (None, String::new()),
+                },
             };
             let item = test.to_entry(version);
             let Some(holder) = holder else {

@@ -56,10 +56,10 @@ fn find<'a>(root: &'a Node, path: &YamlPath) -> Result<Found<'a>, String> {
                 key: None,
                 parent: Some(here),
             },
-            (Segment::Named(name), NodeValue::Seq(items)) => Found {
-                node: items
-                    .iter()
-                    .find(|item| item.get("name").and_then(Node::as_text).as_deref() == Some(name))
+            (Segment::Named(name), NodeValue::Seq(_)) => Found {
+                node: here
+                    .item_named(name)
+                    .map(|(_, item)| item)
                     .ok_or_else(|| format!("no entry named '{name}' at {}", at()))?,
                 key: None,
                 parent: Some(here),

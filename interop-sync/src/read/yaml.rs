@@ -123,6 +123,14 @@ impl Node {
         }
     }
 
+    /// The item of a sequence whose `name` is `name` (how dbt entries are found), with its index.
+    pub fn item_named(&self, name: &str) -> Option<(usize, &Node)> {
+        self.as_seq()?
+            .iter()
+            .enumerate()
+            .find(|(_, item)| item.get("name").and_then(Node::as_text).as_deref() == Some(name))
+    }
+
     /// The entries of a mapping.
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.value {
