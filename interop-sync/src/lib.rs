@@ -4,8 +4,11 @@
 #![warn(missing_docs)]
 
 pub mod edit;
+pub mod git;
+pub mod merge;
 pub mod model;
 pub mod read;
 pub mod render;
 pub mod safety;
+pub mod scaffold;
 pub mod synth;
