@@ -7,6 +7,7 @@ pub mod edit;
 pub mod git;
 pub mod merge;
 pub mod model;
+pub mod plan;
 pub mod read;
 pub mod render;
 pub mod safety;

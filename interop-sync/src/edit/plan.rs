@@ -44,6 +44,15 @@ pub enum ResourceOp {
         /// The value.
         value: Value,
     },
+    /// Removes a field of one column (nothing happens when the column has no entry).
+    UnsetColumn {
+        /// The resource.
+        resource: String,
+        /// The column name.
+        column: String,
+        /// The field (`description`, `config.meta.pii`).
+        field: String,
+    },
     /// Removes a column entry.
     RemoveColumn {
         /// The resource.
@@ -828,6 +837,19 @@ fn plan_yaml_op(
             };
             Ok(vec![(file.to_string(), edit)])
         }
+        ResourceOp::UnsetColumn {
+            resource,
+            column,
+            field,
+        } => {
+            let r = find(project, resource)?;
+            let (file, base, _) = entry(r)?;
+            let mut path = path_of(base, "columns");
+            path.0.push(Segment::Named(column.clone()));
+            path.0
+                .extend(field.split('.').map(|s| Segment::Key(s.to_string())));
+            Ok(vec![(file.to_string(), YamlEdit::Remove { path })])
+        }
         ResourceOp::RemoveColumn { resource, column } => {
             let r = find(project, resource)?;
             let (file, base, _) = entry(r)?;
@@ -1018,7 +1040,7 @@ impl ResourceOp {
     /// Reads an operation from its JSON (or YAML) form, as used by plan files:
     /// `{op: set, resource: model.acme.orders, field: description, value: "Orders"}`,
     /// `{op: add_test, resource: ..., column: order_id, test: unique, arguments: {...}, config: {...}}`,
-    /// and likewise `unset`, `set_column`, `remove_column`, `remove_test`, `rename`.
+    /// and likewise `unset`, `set_column`, `unset_column`, `remove_column`, `remove_test`, `rename`.
     pub fn from_json(v: &Value) -> Result<ResourceOp, String> {
         let text = |key: &str| -> Result<String, String> {
             v.get(key)
@@ -1048,6 +1070,11 @@ impl ResourceOp {
                 column: text("column")?,
                 field: text("field")?,
                 value: v.get("value").cloned().ok_or("'value' is missing")?,
+            },
+            "unset_column" => ResourceOp::UnsetColumn {
+                resource: text("resource")?,
+                column: text("column")?,
+                field: text("field")?,
             },
             "remove_column" => ResourceOp::RemoveColumn {
                 resource: text("resource")?,

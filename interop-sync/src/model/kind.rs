@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 /// The kind of a resource; [`ResourceKind::id_prefix`] is the first part of its `unique_id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     /// A SQL or Python model.

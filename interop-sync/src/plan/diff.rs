@@ -1,0 +1,318 @@
+//! The edit operations that turn a resource's current state into a target state, touching only
+//! the fields that differ.
+
+use serde_json::{Map, Value};
+
+use super::state::{ResourceState, entry_key};
+use crate::edit::plan::ResourceOp;
+
+/// Operations that turn `current` (the resource `unique_id` as the repo has it) into `target`.
+/// `None` on one side means the resource does not exist there: creation (for kinds declared by
+/// a YAML entry) or removal.
+pub fn ops_between(
+    unique_id: Option<&str>,
+    current: Option<&ResourceState>,
+    target: Option<&ResourceState>,
+) -> Vec<ResourceOp> {
+    match (unique_id, current, target) {
+        (_, None, None) => vec![],
+        (Some(id), Some(_), None) => vec![ResourceOp::Remove {
+            resource: id.to_string(),
+        }],
+        (_, None, Some(target)) => create(target),
+        (Some(id), Some(current), Some(target)) => update(id, current, target),
+        (None, Some(_), _) => vec![],
+    }
+}
+
+fn create(target: &ResourceState) -> Vec<ResourceOp> {
+    let Some(key) = entry_key(target.kind) else {
+        return vec![];
+    };
+    let mut entry = object(&target.value).clone();
+    entry.remove("sql");
+    entry.insert("name".into(), Value::String(target.name.clone()));
+    vec![ResourceOp::AddEntry {
+        key: key.to_string(),
+        entry: Value::Object(reorder_name_first(entry)),
+        file: target.file.clone(),
+    }]
+}
+
+fn reorder_name_first(entry: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Some(name) = entry.get("name") {
+        out.insert("name".into(), name.clone());
+    }
+    for (k, v) in entry {
+        if k != "name" {
+            out.insert(k, v);
+        }
+    }
+    out
+}
+
+fn object(value: &Value) -> &Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    value
+        .as_object()
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+}
+
+fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<ResourceOp> {
+    let mut ops = Vec::new();
+    let cur = object(&current.value);
+    let tgt = object(&target.value);
+    if let (Some(a), Some(b)) = (cur.get("sql"), tgt.get("sql"))
+        && a != b
+        && let Some(sql) = b.as_str()
+    {
+        ops.push(ResourceOp::ReplaceSql {
+            resource: id.to_string(),
+            sql: sql.to_string(),
+        });
+    }
+    for key in union_keys(cur, tgt) {
+        if key == "name" || key == "sql" {
+            continue;
+        }
+        match (cur.get(key), tgt.get(key)) {
+            (a, b) if a == b => {}
+            (Some(a), Some(b)) if key == "columns" && named_list(a) && named_list(b) => {
+                column_ops(id, a, b, &mut ops);
+            }
+            (a, b) => field_ops(id, key, a, b, &mut ops),
+        }
+    }
+    if current.name != target.name {
+        ops.push(ResourceOp::Rename {
+            resource: id.to_string(),
+            new_name: target.name.clone(),
+        });
+    }
+    ops
+}
+
+fn union_keys<'a>(a: &'a Map<String, Value>, b: &'a Map<String, Value>) -> Vec<&'a str> {
+    let mut keys: Vec<&str> = a.keys().map(String::as_str).collect();
+    for k in b.keys() {
+        if !a.contains_key(k) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+fn named_list(v: &Value) -> bool {
+    v.as_array().is_some_and(|items| {
+        items
+            .iter()
+            .all(|i| i.get("name").and_then(Value::as_str).is_some())
+    })
+}
+
+fn named<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
+    list.as_array()?
+        .iter()
+        .find(|i| i.get("name").and_then(Value::as_str) == Some(name))
+}
+
+/// Set / unset ops for one field, recursing into maps so that only the differing leaves are
+/// written (`config.meta.owner`, not the whole `config`).
+fn field_ops(
+    id: &str,
+    path: &str,
+    a: Option<&Value>,
+    b: Option<&Value>,
+    ops: &mut Vec<ResourceOp>,
+) {
+    match (a, b) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            for key in union_keys(a, b) {
+                let (x, y) = (a.get(key), b.get(key));
+                if x != y {
+                    field_ops(id, &format!("{path}.{key}"), x, y, ops);
+                }
+            }
+        }
+        (_, Some(value)) => ops.push(ResourceOp::Set {
+            resource: id.to_string(),
+            field: path.to_string(),
+            value: value.clone(),
+        }),
+        (Some(_), None) => ops.push(ResourceOp::Unset {
+            resource: id.to_string(),
+            field: path.to_string(),
+        }),
+        (None, None) => {}
+    }
+}
+
+fn column_ops(id: &str, a: &Value, b: &Value, ops: &mut Vec<ResourceOp>) {
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect()
+    };
+    let (before, after) = (names(a), names(b));
+    for name in &before {
+        if !after.contains(name) {
+            ops.push(ResourceOp::RemoveColumn {
+                resource: id.to_string(),
+                column: name.clone(),
+            });
+        }
+    }
+    for name in &after {
+        let old = named(a, name).map(object);
+        let new = named(b, name).map(object).cloned().unwrap_or_default();
+        let empty = Map::new();
+        let old = old.unwrap_or(&empty);
+        for key in union_keys(old, &new) {
+            if key == "name" {
+                continue;
+            }
+            let mut leaf = Vec::new();
+            field_ops(id, key, old.get(key), new.get(key), &mut leaf);
+            for op in leaf {
+                ops.push(match op {
+                    ResourceOp::Set { field, value, .. } => ResourceOp::SetColumn {
+                        resource: id.to_string(),
+                        column: name.clone(),
+                        field,
+                        value,
+                    },
+                    ResourceOp::Unset { field, .. } => ResourceOp::UnsetColumn {
+                        resource: id.to_string(),
+                        column: name.clone(),
+                        field,
+                    },
+                    other => other,
+                });
+            }
+        }
+        if old.is_empty() && new.len() == 1 {
+            // A new column with only a name.
+            ops.push(ResourceOp::SetColumn {
+                resource: id.to_string(),
+                column: name.clone(),
+                field: "name".into(),
+                value: Value::String(name.clone()),
+            });
+        }
+    }
+}
+
+/// The fields that differ between two states, as paths (`description`,
+/// `columns[name=id].description`, `config.meta.owner`, `sql`, `name`), for reports.
+pub fn changed_fields(a: &Value, b: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk_changes("", a, b, &mut out);
+    out
+}
+
+fn walk_changes(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    if a == b {
+        return;
+    }
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in union_keys(x, y) {
+                let (p, q) = (
+                    x.get(key).unwrap_or(&Value::Null),
+                    y.get(key).unwrap_or(&Value::Null),
+                );
+                walk_changes(&join(key), p, q, out);
+            }
+        }
+        (x, y) if named_list(x) && named_list(y) => {
+            let mut names: Vec<&str> = Vec::new();
+            for item in x.as_array().into_iter().chain(y.as_array()).flatten() {
+                if let Some(n) = item.get("name").and_then(Value::as_str)
+                    && !names.contains(&n)
+                {
+                    names.push(n);
+                }
+            }
+            for n in names {
+                let p = named(x, n).unwrap_or(&Value::Null);
+                let q = named(y, n).unwrap_or(&Value::Null);
+                walk_changes(&format!("{path}[name={n}]"), p, q, out);
+            }
+        }
+        _ => out.push(if path.is_empty() {
+            "(whole)".into()
+        } else {
+            path.to_string()
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ResourceKind;
+    use serde_json::json;
+
+    fn state(value: Value) -> ResourceState {
+        ResourceState {
+            kind: ResourceKind::Model,
+            name: value["name"].as_str().unwrap().to_string(),
+            value,
+            file: None,
+        }
+    }
+
+    #[test]
+    fn only_differing_leaves_become_operations() {
+        let a = state(json!({"name": "orders", "description": "Orders",
+            "config": {"meta": {"owner": "a", "tier": 1}},
+            "columns": [{"name": "id", "description": "Id"}, {"name": "old"}]}));
+        let b = state(json!({"name": "orders", "description": "Orders",
+            "config": {"meta": {"owner": "b", "tier": 1}},
+            "columns": [{"name": "id"}, {"name": "new", "description": "New"}]}));
+        let ops = ops_between(Some("model.x.orders"), Some(&a), Some(&b));
+        let text: Vec<String> = ops.iter().map(|o| format!("{o:?}")).collect();
+        assert_eq!(ops.len(), 4, "{text:#?}");
+        assert!(matches!(&ops[0], ResourceOp::Set { field, .. } if field == "config.meta.owner"));
+        assert!(matches!(&ops[1], ResourceOp::RemoveColumn { column, .. } if column == "old"));
+        assert!(
+            matches!(&ops[2], ResourceOp::UnsetColumn { column, field, .. } if column == "id" && field == "description")
+        );
+        assert!(
+            matches!(&ops[3], ResourceOp::SetColumn { column, field, .. } if column == "new" && field == "description")
+        );
+        assert_eq!(
+            changed_fields(&a.value, &b.value),
+            [
+                "config.meta.owner",
+                "columns[name=id].description",
+                "columns[name=old]",
+                "columns[name=new]"
+            ]
+        );
+    }
+
+    #[test]
+    fn metrics_are_created_as_entries_and_renamed_in_place() {
+        let mut m = state(json!({"name": "revenue", "label": "Revenue", "type": "simple"}));
+        m.kind = ResourceKind::Metric;
+        let ops = ops_between(None, None, Some(&m));
+        assert!(matches!(&ops[0], ResourceOp::AddEntry { key, .. } if key == "metrics"));
+        let mut renamed = m.clone();
+        renamed.name = "gmv".into();
+        renamed.value["name"] = json!("gmv");
+        let ops = ops_between(Some("metric.x.revenue"), Some(&m), Some(&renamed));
+        assert_eq!(ops.len(), 1);
+        assert!(matches!(&ops[0], ResourceOp::Rename { new_name, .. } if new_name == "gmv"));
+    }
+}

@@ -1,0 +1,101 @@
+//! The state of one resource as the merge sees it: its YAML entry as JSON (with `name`), plus
+//! its SQL under the key `sql` for resources that live in a SQL file.
+
+use serde_json::{Map, Value};
+
+use crate::model::{Resource, ResourceKind};
+use crate::read::{Project, ProjectSource, SourceFile};
+
+/// One resource's state: what a sync compares between base, vendor and repo.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ResourceState {
+    /// The kind.
+    pub kind: ResourceKind,
+    /// The dbt name.
+    pub name: String,
+    /// The YAML entry as JSON, `name` first; for SQL-file resources the SQL is under `sql`.
+    pub value: Value,
+    /// The properties file (or the SQL file) it is declared in, relative to the project root;
+    /// `None` lets the writer choose (the repo's convention).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// Why a state could not be taken from the repo.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct StateError {
+    /// The file.
+    pub file: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The top-level key of a properties file that declares entries of `kind` (`metrics`,
+/// `semantic_models` ...), for kinds that can be added as a YAML entry.
+pub fn entry_key(kind: ResourceKind) -> Option<&'static str> {
+    Some(match kind {
+        ResourceKind::Metric => "metrics",
+        ResourceKind::SemanticModel => "semantic_models",
+        ResourceKind::SavedQuery => "saved_queries",
+        ResourceKind::Exposure => "exposures",
+        ResourceKind::Group => "groups",
+        ResourceKind::UnitTest => "unit_tests",
+        _ => return None,
+    })
+}
+
+/// Whether a resource of this kind keeps its body in a SQL file.
+fn has_sql_file(resource: &Resource) -> bool {
+    matches!(
+        resource.kind,
+        ResourceKind::Model
+            | ResourceKind::Analysis
+            | ResourceKind::SingularTest
+            | ResourceKind::Snapshot
+    ) && resource.location.file.ends_with(".sql")
+}
+
+/// The state of `resource` as read from `source`.
+pub fn state_of(
+    _project: &Project,
+    source: &dyn ProjectSource,
+    resource: &Resource,
+) -> Result<ResourceState, StateError> {
+    let mut value = Map::new();
+    value.insert("name".into(), Value::String(resource.name.clone()));
+    if let Value::Object(entry) = resource.properties.to_json() {
+        for (k, v) in entry {
+            if k != "name" {
+                value.insert(k, v);
+            }
+        }
+    }
+    if has_sql_file(resource) {
+        let file = SourceFile {
+            path: resource.location.file.clone(),
+            oid: None,
+            size: None,
+        };
+        let bytes = source.read(&file).map_err(|e| StateError {
+            file: resource.location.file.clone(),
+            message: e.to_string(),
+        })?;
+        let sql = String::from_utf8(bytes).map_err(|_| StateError {
+            file: resource.location.file.clone(),
+            message: "not UTF-8".into(),
+        })?;
+        value.insert("sql".into(), Value::String(sql));
+    }
+    let file = resource
+        .properties_location
+        .as_ref()
+        .map(|l| l.file.clone())
+        .or_else(|| Some(resource.location.file.clone()));
+    Ok(ResourceState {
+        kind: resource.kind,
+        name: resource.name.clone(),
+        value: Value::Object(value),
+        file,
+    })
+}
