@@ -1,6 +1,18 @@
-//! The vendor-facing Interop API. Sessions, identity, scopes and the category mappings land here
-//! on top of [`interop_sync`]; today it re-exports the engine's reader so vendors have one import.
+//! The vendor-facing Interop API: a [`SyncSession`] per vendor and repository (plan, apply,
+//! pull, resolve), the [`Scope`] a vendor's category may write, and identity kept in the sync
+//! state. The engine is re-exported as [`sync`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod identity;
+pub mod scope;
+pub mod session;
+pub mod state;
+
 pub use interop_sync as sync;
+pub use scope::{Scope, ScopeError};
+pub use session::{
+    Choice, ConflictReport, Desired, RECORD_SCHEMA, RemoteOptions, SessionError, SessionOptions,
+    Status, SyncPlan, SyncRecord, SyncSession, VendorChange,
+};
+pub use state::{STATE_SCHEMA, SyncState, Synced};

@@ -1,0 +1,874 @@
+//! `SyncSession`: one vendor's sync with one repo. `plan` reads the three states (base, vendor,
+//! repo), merges them per resource and field, and says what would change on each side without
+//! writing anything; `apply` writes the repo side as one commit on the vendor's sync branch and
+//! stores the new base; `pull` gives the repo's changes since the base; `resolve` settles a
+//! conflict.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Instant;
+
+use interop_sync::edit::plan::{FileChange, PlanOptions, ResourceOp, apply_plan};
+use interop_sync::git::{
+    Author, BaseStore, CommitRequest, Credentials, DiffStats, FileWrite, GitError, GitRefBaseStore,
+    GitStore, PrInput, PrText, RefLease, ResourceChange, ResourceChangeKind, sync_branch_name,
+};
+use interop_sync::merge::{Conflict, Policies, Policy, merge_resource};
+use interop_sync::model::ResourceKind;
+use interop_sync::plan::{ResourceState, changed_fields, ops_between, state_of};
+use interop_sync::read::{Project, Reader};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::identity::{match_identities, unique_id_for, unique_id_with};
+use crate::scope::{Scope, ScopeError};
+use crate::state::{SyncState, Synced};
+
+/// One object the vendor wants in the repo: its own id and the resource state it maps to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Desired {
+    /// The vendor's id for the object (stable across renames).
+    pub id: String,
+    /// The resource it maps to.
+    #[serde(flatten)]
+    pub state: ResourceState,
+}
+
+/// Which side wins a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    /// The vendor's value goes into the repo.
+    Vendor,
+    /// The repo's value goes to the vendor.
+    Repo,
+}
+
+/// Where to push, when the session works on a remote.
+#[derive(Debug, Clone)]
+pub struct RemoteOptions {
+    /// The remote's URL (no credentials in it; they go in `credentials`).
+    pub url: String,
+    /// How to authenticate.
+    pub credentials: Credentials,
+}
+
+/// How a session is set up.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// The vendor's name (letters, digits, `-`, `_`, `.`).
+    pub vendor: String,
+    /// What the vendor owns.
+    pub scope: Scope,
+    /// What happens to fields both sides changed.
+    pub policies: Policies,
+    /// The sync branch (default `interop/<vendor>`).
+    pub branch: Option<String>,
+    /// The customer's main branch (default: `main`, else `master`, else `HEAD`'s branch).
+    pub main_branch: Option<String>,
+    /// The dbt project's folder in the repo (`""`: the root).
+    pub subdir: String,
+    /// Author of the sync commits.
+    pub author: Author,
+    /// The pull request's diff budget, in changed lines (0: none).
+    pub budget_lines: usize,
+    /// The remote to push to (set by [`SyncSession::open_remote`]).
+    pub remote: Option<RemoteOptions>,
+}
+
+impl SessionOptions {
+    /// Options for `vendor` with `scope`, everything else at its default.
+    pub fn new(vendor: &str, scope: Scope) -> Self {
+        SessionOptions {
+            vendor: vendor.into(),
+            scope,
+            policies: Policies::new(Policy::Manual),
+            branch: None,
+            main_branch: None,
+            subdir: String::new(),
+            author: Author::default(),
+            budget_lines: 400,
+            remote: None,
+        }
+    }
+}
+
+/// Why a session step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// A desired object reaches outside the scope.
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    /// A git operation failed (including "repo moved": read again and retry).
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// The repo's project could not be read.
+    #[error("reading the project: {0}")]
+    Read(String),
+    /// The stored sync state is unreadable.
+    #[error("{0}")]
+    State(String),
+    /// Bad input from the vendor (duplicate ids, an unknown conflict ...).
+    #[error("{0}")]
+    Input(String),
+}
+
+/// A change the vendor should make to its own objects, because the repo changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum VendorChange {
+    /// A resource in scope that the vendor does not have yet (written in the repo by hand).
+    /// `id` is a suggestion (the unique id); the vendor sends it back with that id.
+    Created {
+        /// The id to use.
+        id: String,
+        /// dbt's unique id.
+        unique_id: String,
+        /// The resource.
+        state: ResourceState,
+    },
+    /// Fields changed in the repo (or were merged); `state` is the whole new state.
+    Updated {
+        /// The vendor's id.
+        id: String,
+        /// dbt's unique id (the new one after a rename).
+        unique_id: String,
+        /// The changed fields.
+        fields: Vec<String>,
+        /// The resource after the change.
+        state: ResourceState,
+    },
+    /// The resource is gone from the repo.
+    Deleted {
+        /// The vendor's id.
+        id: String,
+        /// dbt's unique id it had.
+        unique_id: String,
+    },
+}
+
+/// A conflict, with the resource it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictReport {
+    /// The vendor's id.
+    pub id: String,
+    /// dbt's unique id.
+    pub unique_id: String,
+    /// The field and its three versions.
+    #[serde(flatten)]
+    pub conflict: Conflict,
+}
+
+impl ConflictReport {
+    /// One line for a PR or a terminal.
+    pub fn summary(&self, vendor: &str) -> String {
+        let field = self.conflict.path.to_string();
+        let field = if field.is_empty() {
+            "(whole resource)".into()
+        } else {
+            field
+        };
+        let what = if self.conflict.is_deletion_against_edit() {
+            "deleted on one side and edited on the other"
+        } else {
+            "changed differently here and in the vendor's tool"
+        };
+        format!(
+            "`{}` `{field}`: {what} ({vendor}); the repo's version is kept",
+            self.unique_id
+        )
+    }
+}
+
+/// What a sync would do; nothing is written until [`SyncSession::apply`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncPlan {
+    /// The main branch head the plan was made from.
+    pub main_commit: String,
+    /// The sync branch.
+    pub branch: String,
+    /// Per-resource changes to the repo.
+    pub changes: Vec<ResourceChange>,
+    /// The file changes.
+    #[serde(skip)]
+    pub files: Vec<FileChange>,
+    /// Files deleted.
+    pub deleted: Vec<String>,
+    /// What the vendor should change on its side.
+    pub vendor_changes: Vec<VendorChange>,
+    /// Conflicts a person must resolve (the repo's value is kept meanwhile).
+    pub conflicts: Vec<ConflictReport>,
+    /// Conflicts a policy resolved.
+    pub auto_resolved: Vec<ConflictReport>,
+    /// Edits that could not be made (the file is left alone).
+    pub errors: Vec<String>,
+    /// The pull request text.
+    pub pr: PrText,
+    /// Diff stats of the file changes.
+    pub stats: DiffStats,
+    #[serde(skip)]
+    ops: Vec<ResourceOp>,
+    #[serde(skip)]
+    main: git2::Oid,
+    #[serde(skip)]
+    branch_expected: Option<git2::Oid>,
+    #[serde(skip)]
+    base_version: Option<String>,
+    #[serde(skip)]
+    base_unchanged: bool,
+    #[serde(skip)]
+    next_state: SyncState,
+    #[serde(skip)]
+    read_ms: u128,
+    #[serde(skip)]
+    merge_ms: u128,
+}
+
+impl SyncPlan {
+    /// Whether the repo side changes nothing.
+    pub fn is_noop(&self) -> bool {
+        self.files.is_empty() && self.deleted.is_empty()
+    }
+
+    /// The edit operations behind the file changes.
+    pub fn operations(&self) -> &[ResourceOp] {
+        &self.ops
+    }
+}
+
+/// The schema name of sync records.
+pub const RECORD_SCHEMA: &str = "interop.sync-record/v1";
+
+/// What an apply did, as a machine-readable record (schema in the README).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRecord {
+    /// Always [`RECORD_SCHEMA`].
+    pub schema: String,
+    /// The vendor.
+    pub vendor: String,
+    /// The sync branch.
+    pub branch: String,
+    /// The main commit the sync started from.
+    pub main_commit: String,
+    /// The sync branch's commit (`None`: nothing to propose).
+    pub commit: Option<String>,
+    /// Whether a new commit was written.
+    pub created_commit: bool,
+    /// Whether the branch and base were pushed.
+    pub pushed: bool,
+    /// The base version after the sync.
+    pub base_version: Option<String>,
+    /// Per-resource repo changes.
+    pub changes: Vec<ResourceChange>,
+    /// Changes for the vendor.
+    pub vendor_changes: Vec<VendorChange>,
+    /// Open conflicts.
+    pub conflicts: Vec<ConflictReport>,
+    /// Milliseconds spent reading, merging, and writing (commit + base + push).
+    pub timings_ms: BTreeMap<String, u128>,
+}
+
+/// Where a session stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// The vendor.
+    pub vendor: String,
+    /// The sync branch and where it points.
+    pub branch: String,
+    /// The sync branch's commit, when it exists.
+    pub branch_commit: Option<String>,
+    /// Resources both sides agree on.
+    pub agreed: usize,
+    /// Resources proposed on the sync branch, waiting for the customer.
+    pub proposed: usize,
+    /// Conflict resolutions waiting to be applied.
+    pub resolutions: usize,
+}
+
+/// A vendor's sync with one repository.
+pub struct SyncSession {
+    store: GitStore,
+    options: SessionOptions,
+    reader: Reader,
+}
+
+impl std::fmt::Debug for SyncSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncSession")
+            .field("store", &self.store)
+            .field("vendor", &self.options.vendor)
+            .finish()
+    }
+}
+
+impl SyncSession {
+    /// A session on a local repository (its work tree and index are never touched).
+    pub fn open(repo: &Path, options: SessionOptions) -> Result<Self, SessionError> {
+        sync_branch_name(&options.vendor)?;
+        Ok(SyncSession {
+            store: GitStore::open(repo)?,
+            options,
+            reader: Reader::default(),
+        })
+    }
+
+    /// A session on a remote: cloned (or fetched) into `cache_dir`; `apply(.., push = true)`
+    /// pushes the sync branch and the base back.
+    pub fn open_remote(
+        url: &str,
+        cache_dir: &Path,
+        credentials: Credentials,
+        mut options: SessionOptions,
+    ) -> Result<Self, SessionError> {
+        sync_branch_name(&options.vendor)?;
+        let store = GitStore::open_remote(url, cache_dir, &credentials)?;
+        options.remote = Some(RemoteOptions {
+            url: url.into(),
+            credentials,
+        });
+        Ok(SyncSession {
+            store,
+            options,
+            reader: Reader::default(),
+        })
+    }
+
+    /// The git store (for reading trees and refs).
+    pub fn store(&self) -> &GitStore {
+        &self.store
+    }
+
+    /// The options.
+    pub fn options(&self) -> &SessionOptions {
+        &self.options
+    }
+
+    fn branch(&self) -> Result<String, SessionError> {
+        match &self.options.branch {
+            Some(b) => Ok(b.clone()),
+            None => Ok(sync_branch_name(&self.options.vendor)?),
+        }
+    }
+
+    fn main_branch(&self) -> Result<String, SessionError> {
+        match &self.options.main_branch {
+            Some(b) => Ok(b.clone()),
+            None => Ok(self.store.main_branch()?),
+        }
+    }
+
+    fn base(&self) -> Result<GitRefBaseStore<'_>, SessionError> {
+        Ok(GitRefBaseStore::for_vendor(
+            &self.store,
+            &self.options.vendor,
+        )?)
+    }
+
+    fn load_state(&self) -> Result<(SyncState, Option<String>), SessionError> {
+        match self.base()?.load()? {
+            Some(stored) => Ok((
+                SyncState::from_json(&stored.data).map_err(SessionError::State)?,
+                Some(stored.version),
+            )),
+            None => Ok((SyncState::new(&self.options.vendor), None)),
+        }
+    }
+
+    /// Reads the main branch's project and the states of the resources in scope.
+    fn read_repo(
+        &self,
+    ) -> Result<(git2::Oid, Project, BTreeMap<String, ResourceState>), SessionError> {
+        let main = self
+            .store
+            .resolve(&format!("refs/heads/{}", self.main_branch()?))?;
+        let source = self.store.tree_source(main, &self.options.subdir)?;
+        let project = self
+            .reader
+            .read(&source)
+            .map_err(|e| SessionError::Read(e.to_string()))?;
+        let mut states = BTreeMap::new();
+        for r in &project.resources {
+            if !self.options.scope.covers(r.kind)
+                || r.package != project.dbt_project.name
+                || !r.enabled
+            {
+                continue;
+            }
+            let mut state =
+                state_of(&project, &source, r).map_err(|e| SessionError::Read(e.to_string()))?;
+            state.value = self.options.scope.project(&state.value);
+            states.insert(r.unique_id.as_str().to_string(), state);
+        }
+        Ok((main, project, states))
+    }
+
+    /// What a sync with these desired objects would do. Writes nothing.
+    pub fn plan(&self, desired: &[Desired]) -> Result<SyncPlan, SessionError> {
+        let started = Instant::now();
+        let scope = &self.options.scope;
+        let mut vendor: BTreeMap<String, ResourceState> = BTreeMap::new();
+        for d in desired {
+            if !scope.covers(d.state.kind) {
+                return Err(ScopeError {
+                    object: d.id.clone(),
+                    what: format!("a {}", d.state.kind.label()),
+                }
+                .into());
+            }
+            let mut state = d.state.clone();
+            if let Value::Object(map) = &mut state.value {
+                map.shift_insert(0, "name".into(), Value::String(state.name.clone()));
+            } else {
+                return Err(SessionError::Input(format!(
+                    "{}: the state's value must be a mapping",
+                    d.id
+                )));
+            }
+            if let Some(field) = scope.outside(&state.value) {
+                return Err(ScopeError {
+                    object: d.id.clone(),
+                    what: format!("the field '{field}'"),
+                }
+                .into());
+            }
+            if vendor.insert(d.id.clone(), state).is_some() {
+                return Err(SessionError::Input(format!(
+                    "{}: the id is used twice",
+                    d.id
+                )));
+            }
+        }
+        let (main, project, repo) = self.read_repo()?;
+        let read_ms = started.elapsed().as_millis();
+        let merge_started = Instant::now();
+        let (mut state, base_version) = self.load_state()?;
+        let loaded = state.clone();
+        let branch = self.branch()?;
+        let branch_ref = format!("refs/heads/{branch}");
+        let branch_expected = self.store.ref_target(&branch_ref)?;
+        settle_proposals(&mut state, &repo, branch_expected.is_none());
+
+        let identities = match_identities(&state, &vendor, &repo);
+        let package = project.dbt_project.name.clone();
+        let mut ops = Vec::new();
+        let mut changes = Vec::new();
+        let mut vendor_changes = Vec::new();
+        let mut conflicts = Vec::new();
+        let mut auto_resolved = Vec::new();
+        let mut ids: BTreeSet<String> = state.agreed.keys().cloned().collect();
+        ids.extend(vendor.keys().cloned());
+        for id in &ids {
+            let base_state = state.agreed.get(id).map(|s| s.state.clone());
+            let base = base_state.as_ref();
+            let wanted = vendor.get(id);
+            let uid = identities.matched.get(id);
+            let current = uid.and_then(|u| repo.get(u));
+            let kind = wanted
+                .or(base)
+                .or(current)
+                .map(|s| s.kind)
+                .unwrap_or(ResourceKind::Model);
+            let mut policies = self.options.policies.clone();
+            for (path, choice) in state.resolutions.get(id).into_iter().flatten() {
+                let policy = match choice {
+                    Choice::Vendor => Policy::PreferVendor,
+                    Choice::Repo => Policy::PreferRepo,
+                };
+                policies = policies
+                    .with(path, policy)
+                    .map_err(|e| SessionError::State(e.to_string()))?;
+            }
+            let result = merge_resource(
+                base.map(|s| &s.value),
+                wanted.map(|s| &s.value),
+                current.map(|s| &s.value),
+                &policies,
+            );
+            let report = |c: Conflict| ConflictReport {
+                id: id.clone(),
+                unique_id: uid.cloned().unwrap_or_default(),
+                conflict: c,
+            };
+            conflicts.extend(result.conflicts.iter().cloned().map(report));
+            auto_resolved.extend(result.auto_resolved.iter().cloned().map(report));
+            let merged = result.merged.map(|value| ResourceState {
+                kind,
+                name: value
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                file: wanted
+                    .and_then(|w| w.file.clone())
+                    .or_else(|| current.and_then(|c| c.file.clone())),
+                value,
+            });
+            // The repo side.
+            let repo_value = current.map(|s| &s.value);
+            let merged_value = merged.as_ref().map(|s| &s.value);
+            let mut proposes = false;
+            if merged_value != repo_value {
+                match (current, &merged) {
+                    (None, Some(m)) if !scope.create.contains(&kind) => {
+                        return Err(ScopeError {
+                            object: id.clone(),
+                            what: format!("creating a {}", kind.label()),
+                        }
+                        .into());
+                    }
+                    (Some(_), None) if !scope.delete.contains(&kind) => {}
+                    _ => {
+                        let new_ops =
+                            ops_between(uid.map(String::as_str), current, merged.as_ref());
+                        if !new_ops.is_empty() {
+                            proposes = true;
+                            changes.push(change_of(&package, uid, current, merged.as_ref()));
+                            ops.extend(new_ops);
+                        }
+                    }
+                }
+                let _ = &merged;
+            }
+            if proposes {
+                if let Some(m) = &merged {
+                    state.proposed.insert(
+                        id.clone(),
+                        Synced {
+                            unique_id: unique_id_with(&package, m, uid.map(String::as_str)),
+                            state: m.clone(),
+                        },
+                    );
+                }
+            } else {
+                state.proposed.remove(id);
+            }
+            // The vendor side.
+            if merged_value != wanted.map(|s| &s.value) {
+                let unique_id = merged
+                    .as_ref()
+                    .map(|m| unique_id_with(&package, m, uid.map(String::as_str)))
+                    .or_else(|| uid.cloned())
+                    .unwrap_or_default();
+                vendor_changes.push(match (&merged, wanted) {
+                    (Some(m), Some(w)) => VendorChange::Updated {
+                        id: id.clone(),
+                        unique_id,
+                        fields: changed_fields(&w.value, &m.value),
+                        state: m.clone(),
+                    },
+                    (Some(m), None) => VendorChange::Updated {
+                        id: id.clone(),
+                        unique_id,
+                        fields: vec!["(whole)".into()],
+                        state: m.clone(),
+                    },
+                    (None, _) => VendorChange::Deleted {
+                        id: id.clone(),
+                        unique_id,
+                    },
+                });
+            }
+            // Agreement: both sides hold the merged state now.
+            if merged_value == wanted.map(|s| &s.value) && merged_value == repo_value {
+                match &merged {
+                    Some(m) => {
+                        state.agreed.insert(
+                            id.clone(),
+                            Synced {
+                                unique_id: unique_id_with(&package, m, uid.map(String::as_str)),
+                                state: m.clone(),
+                            },
+                        );
+                    }
+                    None => {
+                        state.agreed.remove(id);
+                    }
+                }
+                if result.conflicts.is_empty() {
+                    state.resolutions.remove(id);
+                }
+            }
+        }
+        // Resources in scope only the repo has: they arrive in the tool.
+        for (uid, s) in &repo {
+            if !identities.claimed.contains(uid) {
+                vendor_changes.push(VendorChange::Created {
+                    id: uid.clone(),
+                    unique_id: uid.clone(),
+                    state: s.clone(),
+                });
+            }
+        }
+        let source = self.store.tree_source(main, &self.options.subdir)?;
+        let planned = apply_plan(&project, &source, &ops, &PlanOptions::default());
+        let errors: Vec<String> = planned.errors.iter().map(|e| e.to_string()).collect();
+        if state.proposed.is_empty() {
+            state.proposal_commit = None;
+        }
+        let stats = DiffStats::of(
+            planned
+                .files
+                .iter()
+                .map(|f| (f.before.as_deref(), Some(f.after.as_str())))
+                .chain(planned.deleted.iter().map(|_| (Some(""), None))),
+        );
+        let main_name = self.main_branch()?;
+        let pr = PrInput {
+            vendor: self.options.vendor.clone(),
+            branch: branch.clone(),
+            main_branch: main_name,
+            changes: changes.clone(),
+            stats,
+            conflicts: conflicts
+                .iter()
+                .map(|c| c.summary(&self.options.vendor))
+                .collect(),
+            checks: vec![interop_sync::git::CheckRun {
+                name: "re-read".into(),
+                passed: errors.is_empty(),
+                detail: if errors.is_empty() {
+                    "every edited file was read back and means what the plan meant".into()
+                } else {
+                    format!(
+                        "{} edit(s) refused; those files are left alone",
+                        errors.len()
+                    )
+                },
+            }],
+            budget_lines: self.options.budget_lines,
+        }
+        .render();
+        Ok(SyncPlan {
+            main_commit: main.to_string(),
+            branch,
+            changes,
+            files: planned.files,
+            deleted: planned.deleted,
+            vendor_changes,
+            conflicts,
+            auto_resolved,
+            errors,
+            pr,
+            stats,
+            ops,
+            main,
+            branch_expected,
+            base_unchanged: state == loaded,
+            base_version,
+            next_state: state,
+            read_ms,
+            merge_ms: merge_started.elapsed().as_millis(),
+        })
+    }
+
+    /// Writes the plan's repo side as one commit on the sync branch (recomputed from main, so
+    /// an open PR is updated in place), stores the new base, and pushes both when `push` is
+    /// set and the session has a remote. Every ref moves by compare-and-swap from where
+    /// [`SyncSession::plan`] read it: if anything moved meanwhile, nothing is written and the
+    /// error says "repo moved"; plan again and retry.
+    pub fn apply(&self, plan: SyncPlan, push: bool) -> Result<SyncRecord, SessionError> {
+        let started = Instant::now();
+        let mut next = plan.next_state.clone();
+        let mut commit = None;
+        let mut created = false;
+        if !plan.is_noop() {
+            let mut writes = FileWrite::from_changes(&interop_sync::edit::plan::PlannedChanges {
+                files: plan.files.clone(),
+                deleted: plan.deleted.clone(),
+                errors: vec![],
+            });
+            writes.sort_by(|a, b| a.path().cmp(b.path()));
+            let request = CommitRequest {
+                parent: plan.main,
+                subdir: self.options.subdir.clone(),
+                writes,
+                message: plan.pr.commit_message.clone(),
+                author: self.options.author.clone(),
+                committer: None,
+            };
+            let main_name = self.main_branch()?;
+            let update = self.store.update_sync_branch(
+                &plan.branch,
+                &[main_name.as_str()],
+                &request,
+                plan.branch_expected,
+            )?;
+            commit = update.commit;
+            created = update.created;
+        }
+        if !next.proposed.is_empty() {
+            next.proposal_commit = commit.map(|c| c.to_string()).or(next.proposal_commit);
+        }
+        let base = self.base()?;
+        let base_version =
+            if plan.base_unchanged && next == plan.next_state && plan.base_version.is_some() {
+                plan.base_version.clone()
+            } else {
+                Some(base.store(plan.base_version.as_deref(), &next.to_json())?)
+            };
+        let mut pushed = false;
+        if push && let Some(remote) = &self.options.remote {
+            let main_name = self.main_branch()?;
+            let mut leases = Vec::new();
+            let branch_ref = format!("refs/heads/{}", plan.branch);
+            if commit.is_some() {
+                leases.push(RefLease {
+                    local: branch_ref.clone(),
+                    remote: branch_ref,
+                    expected: plan.branch_expected,
+                });
+            }
+            let base_ref = base.reference().to_string();
+            leases.push(RefLease {
+                local: base_ref.clone(),
+                remote: base_ref,
+                expected: plan
+                    .base_version
+                    .as_deref()
+                    .and_then(|v| git2::Oid::from_str(v).ok()),
+            });
+            if created || base_version != plan.base_version {
+                self.store.push(
+                    &remote.url,
+                    &leases,
+                    &[main_name.as_str()],
+                    &remote.credentials,
+                )?;
+                pushed = true;
+            }
+        }
+        let mut timings = BTreeMap::new();
+        timings.insert("read".to_string(), plan.read_ms);
+        timings.insert("merge".to_string(), plan.merge_ms);
+        timings.insert("write".to_string(), started.elapsed().as_millis());
+        Ok(SyncRecord {
+            schema: RECORD_SCHEMA.into(),
+            vendor: self.options.vendor.clone(),
+            branch: plan.branch,
+            main_commit: plan.main_commit,
+            commit: commit.map(|c| c.to_string()),
+            created_commit: created,
+            pushed,
+            base_version,
+            changes: plan.changes,
+            vendor_changes: plan.vendor_changes,
+            conflicts: plan.conflicts,
+            timings_ms: timings,
+        })
+    }
+
+    /// What changed in the repo since the base, as changes for the vendor (nothing is written).
+    pub fn pull(&self) -> Result<Vec<VendorChange>, SessionError> {
+        let (state, _) = self.load_state()?;
+        let desired: Vec<Desired> = state
+            .agreed
+            .iter()
+            .map(|(id, s)| Desired {
+                id: id.clone(),
+                state: s.state.clone(),
+            })
+            .collect();
+        Ok(self.plan(&desired)?.vendor_changes)
+    }
+
+    /// Settles a conflict on field `path` (as in [`ConflictReport`]) of the vendor's object
+    /// `id`: the chosen side wins there on the next sync. Stored in the sync state.
+    pub fn resolve(&self, id: &str, path: &str, choice: Choice) -> Result<(), SessionError> {
+        let (mut state, version) = self.load_state()?;
+        state
+            .resolutions
+            .entry(id.to_string())
+            .or_default()
+            .insert(path.to_string(), choice);
+        self.base()?.store(version.as_deref(), &state.to_json())?;
+        Ok(())
+    }
+
+    /// Where the session stands.
+    pub fn status(&self) -> Result<Status, SessionError> {
+        let (state, _) = self.load_state()?;
+        let branch = self.branch()?;
+        Ok(Status {
+            vendor: self.options.vendor.clone(),
+            branch_commit: self
+                .store
+                .ref_target(&format!("refs/heads/{branch}"))?
+                .map(|c| c.to_string()),
+            branch,
+            agreed: state.agreed.len(),
+            proposed: state.proposed.len(),
+            resolutions: state.resolutions.values().map(BTreeMap::len).sum(),
+        })
+    }
+}
+
+/// Proposals the customer has acted on become agreed: merged (plain or squashed, the repo now
+/// holds them), merged with the customer's own edits (the repo holds some of the proposed
+/// changes), or declined (the sync branch is gone and the repo holds none of them: the repo's
+/// state then reads as the customer's answer).
+fn settle_proposals(
+    state: &mut SyncState,
+    repo: &BTreeMap<String, ResourceState>,
+    branch_gone: bool,
+) {
+    let proposed = std::mem::take(&mut state.proposed);
+    for (id, p) in proposed {
+        let base = state.agreed.get(&id).map(|s| s.state.value.clone());
+        let current = repo.get(&p.unique_id).map(|s| &s.value);
+        let accepted = match (current, &base) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(now), Some(b)) => {
+                let proposed_fields = changed_fields(b, &p.state.value);
+                let differing = changed_fields(&p.state.value, now);
+                now != b && proposed_fields.iter().any(|f| !differing.contains(f))
+            }
+        };
+        let declined = !accepted && branch_gone && state.proposal_commit.is_some();
+        if accepted || declined {
+            state.agreed.insert(id, p);
+        } else {
+            state.proposed.insert(id, p);
+        }
+    }
+}
+
+fn change_of(
+    package: &str,
+    uid: Option<&String>,
+    current: Option<&ResourceState>,
+    merged: Option<&ResourceState>,
+) -> ResourceChange {
+    match (current, merged) {
+        (None, Some(m)) => ResourceChange {
+            resource: unique_id_for(package, m),
+            kind: ResourceChangeKind::Added,
+            fields: vec![],
+        },
+        (Some(_), None) => ResourceChange {
+            resource: uid.cloned().unwrap_or_default(),
+            kind: ResourceChangeKind::Removed,
+            fields: vec![],
+        },
+        (Some(c), Some(m)) if c.name != m.name => ResourceChange {
+            resource: unique_id_with(package, m, uid.map(String::as_str)),
+            kind: ResourceChangeKind::Renamed {
+                from: uid.cloned().unwrap_or_default(),
+            },
+            fields: changed_fields(&c.value, &m.value)
+                .into_iter()
+                .filter(|f| f != "name")
+                .collect(),
+        },
+        (Some(c), Some(m)) => ResourceChange {
+            resource: uid.cloned().unwrap_or_default(),
+            kind: ResourceChangeKind::Modified,
+            fields: changed_fields(&c.value, &m.value),
+        },
+        (None, None) => ResourceChange {
+            resource: uid.cloned().unwrap_or_default(),
+            kind: ResourceChangeKind::Modified,
+            fields: vec![],
+        },
+    }
+}

@@ -1,0 +1,417 @@
+//! Sync sessions on a real project in a temp git repo: the vendor's objects land on the sync
+//! branch, the customer's edits come back, conflicts are values, identities survive renames,
+//! and the PR lifecycle (open, merged, squash-merged, merged with edits, closed) ends right.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use interop_sdk::sync::model::ResourceKind;
+use interop_sdk::sync::plan::ResourceState;
+use interop_sdk::{
+    Choice, Desired, Scope, SessionError, SessionOptions, SyncSession, VendorChange,
+};
+use serde_json::{Value, json};
+
+fn shop() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop-sync/tests/fixtures/projects/shop")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Customer")
+        .env("GIT_AUTHOR_EMAIL", "ae@customer.test")
+        .env("GIT_COMMITTER_NAME", "Customer")
+        .env("GIT_COMMITTER_EMAIL", "ae@customer.test")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&shop(), tmp.path());
+    git(tmp.path(), &["init", "-q", "-b", "main"]);
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-qm", "shop"]);
+    tmp
+}
+
+fn metric(name: &str, description: &str) -> Desired {
+    Desired {
+        id: "bi-42".into(),
+        state: ResourceState {
+            kind: ResourceKind::Metric,
+            name: name.into(),
+            value: json!({
+                "name": name,
+                "label": "Revenue per order",
+                "description": description,
+                "type": "derived",
+                "expr": "revenue / nullif(order_count, 0)",
+                "input_metrics": [{"name": "revenue"}, {"name": "order_count"}]
+            }),
+            file: Some("models/marts/_metrics.yml".into()),
+        },
+    }
+}
+
+fn bi(dir: &Path) -> SyncSession {
+    SyncSession::open(dir, SessionOptions::new("acme-bi", Scope::bi())).unwrap()
+}
+
+/// The customer merges the sync branch into main (a merge commit, as a PR merge does).
+fn merge_pr(dir: &Path) {
+    git(
+        dir,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge PR",
+            "interop/acme-bi",
+        ],
+    );
+}
+
+fn edit_file(dir: &Path, path: &str, from: &str, to: &str) {
+    let p = dir.join(path);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{path} has no {from:?}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    git(dir, &["commit", "-qam", &format!("edit {path}")]);
+}
+
+/// The changes about the vendor's own object (the repo's other metrics arrive as `Created`).
+fn mine(changes: &[VendorChange]) -> Vec<&VendorChange> {
+    changes
+        .iter()
+        .filter(|c| !matches!(c, VendorChange::Created { .. }))
+        .collect()
+}
+
+fn updated(changes: &[VendorChange]) -> Vec<(String, Vec<String>, Value)> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            VendorChange::Updated {
+                id, fields, state, ..
+            } => Some((id.clone(), fields.clone(), state.value.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_vendor_metric_lands_on_the_sync_branch_and_a_second_sync_changes_nothing() {
+    let repo = repo();
+    let main_before = git(repo.path(), &["rev-parse", "main"]);
+    let session = bi(repo.path());
+    let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
+    let plan = session.plan(&desired).unwrap();
+    assert_eq!(plan.changes.len(), 1, "{:?}", plan.changes);
+    assert_eq!(plan.changes[0].resource, "metric.shop.revenue_per_order");
+    assert_eq!(plan.files.len(), 1);
+    assert_eq!(plan.files[0].path, "models/marts/_metrics.yml");
+    assert!(plan.errors.is_empty() && plan.conflicts.is_empty());
+    assert!(plan.pr.title.contains("1 added"), "{}", plan.pr.title);
+    let record = session.apply(plan, false).unwrap();
+    assert!(record.created_commit);
+    assert_eq!(git(repo.path(), &["rev-parse", "main"]), main_before);
+    let diff = git(repo.path(), &["diff", "main", "interop/acme-bi", "--stat"]);
+    assert!(
+        diff.contains("_metrics.yml") && diff.contains("1 file changed"),
+        "{diff}"
+    );
+
+    // The same sync again: the open PR is not touched.
+    let again = session.plan(&desired).unwrap();
+    let record2 = session.apply(again, false).unwrap();
+    assert!(!record2.created_commit);
+    assert_eq!(record2.commit, record.commit);
+
+    // After the customer merges, the sync is a no-op and everything is agreed.
+    merge_pr(repo.path());
+    let after = session.plan(&desired).unwrap();
+    assert!(
+        after.is_noop() && mine(&after.vendor_changes).is_empty(),
+        "{:?}",
+        after.changes
+    );
+    session.apply(after, false).unwrap();
+    let status = session.status().unwrap();
+    assert_eq!((status.agreed, status.proposed), (1, 0));
+}
+
+#[test]
+fn customer_edits_arrive_and_pulling_them_then_syncing_is_a_no_op() {
+    let repo = repo();
+    let session = bi(repo.path());
+    let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+    merge_pr(repo.path());
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+
+    edit_file(
+        repo.path(),
+        "models/marts/_metrics.yml",
+        "description: Revenue divided by orders.",
+        "description: Revenue divided by the number of orders, refunds excluded.",
+    );
+    let pulled = session.pull().unwrap();
+    let changes = updated(&pulled);
+    assert_eq!(changes.len(), 1, "{pulled:?}");
+    assert_eq!(changes[0].0, "bi-42");
+    assert_eq!(changes[0].1, ["description"]);
+    // The vendor applies the change and syncs: nothing to do.
+    let mut next = metric("revenue_per_order", "");
+    next.state.value = changes[0].2.clone();
+    let plan = session.plan(&[next]).unwrap();
+    assert!(plan.is_noop() && mine(&plan.vendor_changes).is_empty() && plan.conflicts.is_empty());
+}
+
+#[test]
+fn both_sides_editing_a_description_is_a_conflict_until_resolved() {
+    let repo = repo();
+    let session = bi(repo.path());
+    let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+    merge_pr(repo.path());
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+
+    edit_file(
+        repo.path(),
+        "models/marts/_metrics.yml",
+        "description: Revenue divided by orders.",
+        "description: Net revenue per order.",
+    );
+    let vendor_edit = [metric("revenue_per_order", "Gross revenue per order.")];
+    let plan = session.plan(&vendor_edit).unwrap();
+    assert_eq!(plan.conflicts.len(), 1, "{:?}", plan.conflicts);
+    let conflict = &plan.conflicts[0];
+    assert_eq!(conflict.conflict.path.to_string(), "description");
+    assert_eq!(
+        conflict.conflict.base,
+        Some(json!("Revenue divided by orders."))
+    );
+    assert_eq!(
+        conflict.conflict.vendor,
+        Some(json!("Gross revenue per order."))
+    );
+    assert_eq!(
+        conflict.conflict.repo,
+        Some(json!("Net revenue per order."))
+    );
+    assert!(
+        plan.is_noop(),
+        "the repo's value is kept: {:?}",
+        plan.changes
+    );
+    assert!(plan.pr.body.contains("`description`"), "{}", plan.pr.body);
+    session.apply(plan, false).unwrap();
+
+    session
+        .resolve("bi-42", "description", Choice::Vendor)
+        .unwrap();
+    let plan = session.plan(&vendor_edit).unwrap();
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    assert_eq!(plan.files.len(), 1);
+    assert!(
+        plan.files[0]
+            .after
+            .contains("description: Gross revenue per order.")
+    );
+}
+
+#[test]
+fn a_customer_rename_keeps_the_vendor_id_and_a_vendor_rename_renames_in_place() {
+    let repo = repo();
+    let session = bi(repo.path());
+    let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+    merge_pr(repo.path());
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+
+    edit_file(
+        repo.path(),
+        "models/marts/_metrics.yml",
+        "name: revenue_per_order",
+        "name: avg_order_revenue",
+    );
+    let plan = session.plan(&desired).unwrap();
+    assert!(
+        plan.changes.is_empty(),
+        "no duplicate, no re-create: {:?}",
+        plan.changes
+    );
+    let changes = updated(&plan.vendor_changes);
+    assert_eq!(changes.len(), 1, "{:?}", plan.vendor_changes);
+    assert_eq!(changes[0].0, "bi-42");
+    assert_eq!(changes[0].2["name"], "avg_order_revenue");
+
+    // The vendor takes the new name; then renames it itself.
+    let renamed = [metric("avg_order_revenue", "Revenue divided by orders.")];
+    let plan = session.plan(&renamed).unwrap();
+    assert!(plan.is_noop() && mine(&plan.vendor_changes).is_empty());
+    session.apply(plan, false).unwrap();
+    let vendor_rename = [metric("revenue_per_order_v2", "Revenue divided by orders.")];
+    let plan = session.plan(&vendor_rename).unwrap();
+    assert_eq!(plan.changes.len(), 1);
+    assert_eq!(plan.changes[0].resource, "metric.shop.revenue_per_order_v2");
+    assert!(plan.files[0].after.contains("name: revenue_per_order_v2"));
+    assert!(!plan.files[0].after.contains("name: avg_order_revenue"));
+}
+
+#[test]
+fn squash_merge_and_merge_with_edits_are_agreed_and_not_reverted() {
+    let repo = repo();
+    let session = bi(repo.path());
+    let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+    // Squash: the branch's files land on main as a new commit, with a customer tweak.
+    git(
+        repo.path(),
+        &[
+            "checkout",
+            "-q",
+            "interop/acme-bi",
+            "--",
+            "models/marts/_metrics.yml",
+        ],
+    );
+    git(repo.path(), &["commit", "-qm", "Squashed PR"]);
+    edit_file(
+        repo.path(),
+        "models/marts/_metrics.yml",
+        "label: Revenue per order",
+        "label: Avg. revenue per order",
+    );
+    let plan = session.plan(&desired).unwrap();
+    assert!(
+        plan.is_noop(),
+        "the customer's edit is not reverted: {:?}",
+        plan.changes
+    );
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    let changes = updated(&plan.vendor_changes);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].1, ["label"]);
+}
+
+#[test]
+fn a_closed_pull_request_is_the_customers_answer() {
+    let repo = repo();
+    let session = bi(repo.path());
+    let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+    git(repo.path(), &["branch", "-D", "interop/acme-bi"]);
+    let plan = session.plan(&desired).unwrap();
+    assert!(
+        plan.is_noop(),
+        "a declined proposal is not re-opened: {:?}",
+        plan.changes
+    );
+    assert!(
+        matches!(mine(&plan.vendor_changes).as_slice(), [VendorChange::Deleted { id, .. }] if id == "bi-42"),
+        "{:?}",
+        plan.vendor_changes
+    );
+}
+
+#[test]
+fn a_catalog_session_cannot_write_sql_or_create_models() {
+    let repo = repo();
+    let session = SyncSession::open(
+        repo.path(),
+        SessionOptions::new("acme-catalog", Scope::catalog()),
+    )
+    .unwrap();
+    let sql = Desired {
+        id: "c1".into(),
+        state: ResourceState {
+            kind: ResourceKind::Model,
+            name: "orders".into(),
+            value: json!({"name": "orders", "sql": "select 1"}),
+            file: None,
+        },
+    };
+    let err = session.plan(&[sql]).unwrap_err();
+    assert!(matches!(err, SessionError::Scope(_)), "{err}");
+    assert!(err.to_string().contains("'sql'"), "{err}");
+    let new_model = Desired {
+        id: "c2".into(),
+        state: ResourceState {
+            kind: ResourceKind::Model,
+            name: "not_in_repo".into(),
+            value: json!({"name": "not_in_repo", "description": "x"}),
+            file: None,
+        },
+    };
+    let err = session.plan(&[new_model]).unwrap_err();
+    assert!(err.to_string().contains("creating a model"), "{err}");
+
+    // Docs are fine: a description lands, nothing else in the file moves.
+    let doc = Desired {
+        id: "c3".into(),
+        state: ResourceState {
+            kind: ResourceKind::Model,
+            name: "order_items".into(),
+            value: json!({"name": "order_items", "description": "Every item of every order, priced."}),
+            file: None,
+        },
+    };
+    // The repo already has a description the catalog never saw: a conflict, the repo's kept.
+    let plan = session.plan(std::slice::from_ref(&doc)).unwrap();
+    assert!(plan.is_noop());
+    assert_eq!(plan.conflicts.len(), 1, "{:?}", plan.conflicts);
+    session.apply(plan, false).unwrap();
+    session
+        .resolve("c3", "description", Choice::Vendor)
+        .unwrap();
+    let plan = session.plan(&[doc]).unwrap();
+    assert_eq!(plan.files.len(), 1, "{:?}", plan.errors);
+    let f = &plan.files[0];
+    let before = f.before.as_deref().unwrap();
+    let changed: Vec<_> = before
+        .lines()
+        .zip(f.after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+}
