@@ -415,3 +415,58 @@ fn a_catalog_session_cannot_write_sql_or_create_models() {
         .collect();
     assert_eq!(changed.len(), 1, "{changed:?}");
 }
+
+/// The oracle venv beside the repo (or `$INTEROP_ORACLE_VENV`); `None` skips the dbt check
+/// unless `INTEROP_REQUIRE_ORACLE` is set.
+fn oracle_venv() -> Option<PathBuf> {
+    let venv = std::env::var_os("INTEROP_ORACLE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv-oracle"));
+    if venv.join("bin/dbt").exists() {
+        return Some(venv);
+    }
+    assert!(
+        std::env::var_os("INTEROP_REQUIRE_ORACLE").is_none(),
+        "the oracle venv is required but missing at {}",
+        venv.display()
+    );
+    None
+}
+
+#[test]
+fn what_a_sync_writes_passes_dbt_parse() {
+    let Some(venv) = oracle_venv() else { return };
+    let repo = repo();
+    let session = bi(repo.path());
+    let hostile = metric(
+        "revenue_per_order",
+        "Revenue per order, {{ run_query('drop table orders') }} style.",
+    );
+    session.apply(session.plan(&[hostile]).unwrap(), false).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let archive = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "git -C '{}' archive interop/acme-bi | tar -x -C '{}'",
+            repo.path().display(),
+            out.path().display()
+        ))
+        .status()
+        .unwrap();
+    assert!(archive.success());
+    let shared = std::env::var_os("INTEROP_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let check = Command::new("bash")
+        .arg(shared.join("oracle/dbt-check.sh"))
+        .arg(out.path())
+        .env("INTEROP_ORACLE_VENV", &venv)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "dbt-check failed:\n{}\n{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
