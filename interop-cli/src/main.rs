@@ -3,6 +3,7 @@
 
 mod edit;
 mod inspect;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -14,8 +15,12 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// `--check`: changes are pending.
     pub const CHANGES_PENDING: u8 = 1;
+    /// Conflicts: fields both sides changed; the repo's value is kept until resolved.
+    pub const CONFLICTS: u8 = 2;
     /// Bad input: the project or a file in it could not be read.
     pub const BAD_INPUT: u8 = 3;
+    /// The repo moved under the sync (another sync won) or the remote refused the push.
+    pub const REPO_MOVED: u8 = 4;
 }
 
 #[derive(Parser)]
@@ -23,7 +28,7 @@ pub mod exit {
     name = "interop",
     version,
     about = "Two-way sync between data tools and a dbt repository",
-    after_help = "Exit codes: 0 ok, 1 changes pending (--check), 3 bad input (a read error names file:line:column and YAML path)."
+    after_help = "Exit codes: 0 ok, 1 changes pending (--check), 2 conflicts, 3 bad input (a read error names file:line:column and YAML path), 4 repo moved or push rejected (plan again and retry)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,6 +47,27 @@ enum Command {
         after_help = "Examples:\n  interop edit ./analytics --op 'set model.shop.orders description=\"One row per order\"'\n  interop edit ./analytics --op 'add-test model.shop.orders:status accepted_values {\"values\": [\"placed\", \"shipped\"]}'\n  interop edit ./analytics --op 'set-column model.shop.orders amount description=\"Total in EUR\"' --check\n  interop edit ./analytics --plan ops.yml\n\nOperations: set ID FIELD=VALUE, unset ID FIELD, set-column ID COLUMN FIELD=VALUE,\nremove-column ID COLUMN, add-test ID[:COLUMN] TEST [ARGS-JSON], remove-test TEST-ID,\nremove ID, move ID FILE, rename ID NEW-NAME. VALUE is JSON when it parses as JSON, else text. A plan file is a YAML\nlist of {op: set|unset|set_column|remove_column|add_test|remove_test|remove|move|rename, resource, ...}.\nOnly the touched YAML nodes change; a file that cannot be edited safely is reported and left\nalone (exit 3). --check prints the diff and exits 1 when anything would change."
     )]
     Edit(edit::Args),
+    /// Show what a sync would do: repo changes, changes for the vendor, conflicts. Writes nothing.
+    #[command(
+        after_help = "Examples:\n  interop plan --repo ./analytics --vendor acme-bi --state metrics.yml\n  interop plan --repo https://git.example.com/acme/dbt.git --token-env GIT_TOKEN --vendor acme-bi --state metrics.yml --json\n\nThe state file lists the vendor's objects:\n  objects:\n    - id: bi-42\n      kind: metric\n      name: revenue_per_order\n      value: {label: Revenue per order, type: derived, expr: revenue / nullif(order_count, 0), input_metrics: [{name: revenue}, {name: order_count}]}\n\nExit codes: 0 ok, 1 changes pending (--check), 2 conflicts, 3 bad input, 4 repo moved."
+    )]
+    Plan(sync::PlanArgs),
+    /// Sync: commit the repo side on the vendor's branch (interop/<vendor>), store the new base, push with --push.
+    #[command(
+        after_help = "Examples:\n  interop apply --repo ./analytics --vendor acme-bi --state metrics.yml\n  interop apply --repo file:///srv/git/analytics.git --vendor acme-bi --state metrics.yml --push --record sync.json\n\nThe customer's work tree, index and main branch are never touched. Exit codes as for plan."
+    )]
+    Apply(sync::PlanArgs),
+    /// What changed in the repo since the last agreed state, as changes for the vendor.
+    #[command(after_help = "Example:\n  interop pull --repo ./analytics --vendor acme-bi --json")]
+    Pull(sync::ReadArgs),
+    /// Where a vendor's sync stands: its branch, agreed and proposed resources.
+    #[command(after_help = "Example:\n  interop status --repo ./analytics --vendor acme-bi")]
+    Status(sync::ReadArgs),
+    /// Settle a conflict: which side wins a field on the next sync.
+    #[command(
+        after_help = "Example:\n  interop resolve --repo ./analytics --vendor acme-bi bi-42 description vendor"
+    )]
+    Resolve(sync::ResolveArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,12 +75,27 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Edit(args) => edit::run(args),
+        Command::Plan(args) => return finish(sync::plan(args)),
+        Command::Apply(args) => return finish(sync::apply(args)),
+        Command::Pull(args) => return finish(sync::pull(args)),
+        Command::Status(args) => return finish(sync::status(args)),
+        Command::Resolve(args) => return finish(sync::resolve(args)),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("interop: {e:#}");
             ExitCode::from(exit::BAD_INPUT)
+        }
+    }
+}
+
+fn finish(result: Result<u8, sync::CliError>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("interop: {:#}", e.error);
+            ExitCode::from(e.code)
         }
     }
 }

@@ -442,7 +442,9 @@ fn what_a_sync_writes_passes_dbt_parse() {
         "revenue_per_order",
         "Revenue per order, {{ run_query('drop table orders') }} style.",
     );
-    session.apply(session.plan(&[hostile]).unwrap(), false).unwrap();
+    session
+        .apply(session.plan(&[hostile]).unwrap(), false)
+        .unwrap();
     let out = tempfile::tempdir().unwrap();
     let archive = Command::new("sh")
         .arg("-c")

@@ -1,0 +1,444 @@
+//! `interop plan|apply|pull|status|resolve`: a vendor's sync session from the command line. The
+//! vendor's desired objects come from a state file (YAML or JSON, the SDK's schema).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use interop_sdk::sync::git::{Credentials, GitError};
+use interop_sdk::sync::read::yaml;
+use interop_sdk::sync::safety::Limits;
+use interop_sdk::{
+    Choice, Desired, Scope, SessionError, SessionOptions, SyncPlan, SyncSession, VendorChange,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::exit;
+
+/// What every session command takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SessionArgs {
+    /// The customer's repository: a local path, or a URL (`file://`, `https://`, `ssh://`).
+    #[arg(long, value_name = "PATH|URL")]
+    repo: String,
+    /// The vendor's name; the sync branch is `interop/<vendor>`.
+    #[arg(long)]
+    vendor: String,
+    /// The vendor's category, which sets the scope: bi, catalog, observability, all.
+    #[arg(long, default_value = "bi")]
+    category: String,
+    /// The sync branch (default `interop/<vendor>`).
+    #[arg(long)]
+    branch: Option<String>,
+    /// The main branch (default `main`, else `master`, else HEAD's branch).
+    #[arg(long)]
+    main: Option<String>,
+    /// The dbt project's folder inside the repository.
+    #[arg(long, default_value = "")]
+    subdir: String,
+    /// For a URL: where the repository is cached (default `./.interop-cache`).
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+    /// For https: the name of an environment variable holding the token (never pass the token
+    /// itself on the command line).
+    #[arg(long, value_name = "VAR")]
+    token_env: Option<String>,
+    /// The user sent with the token (GitHub: x-access-token).
+    #[arg(long, default_value = "x-access-token")]
+    token_user: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `interop plan` / `interop apply`.
+#[derive(clap::Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    session: SessionArgs,
+    /// The vendor's desired objects (YAML or JSON).
+    #[arg(long, value_name = "FILE")]
+    state: PathBuf,
+    /// Exit 1 when the repo side would change (plan only).
+    #[arg(long)]
+    check: bool,
+    /// Push the sync branch and the base to the remote (apply only).
+    #[arg(long)]
+    push: bool,
+    /// Where to write the sync record JSON (apply only).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+}
+
+/// `interop pull` / `interop status`.
+#[derive(clap::Args, Debug)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    session: SessionArgs,
+}
+
+/// `interop resolve`.
+#[derive(clap::Args, Debug)]
+pub struct ResolveArgs {
+    #[command(flatten)]
+    session: SessionArgs,
+    /// The vendor's object id.
+    id: String,
+    /// The field (`description`, `columns[name=id].description`).
+    field: String,
+    /// Which side wins: vendor or repo.
+    #[arg(value_parser = ["vendor", "repo"])]
+    choice: String,
+}
+
+/// The state file: the vendor's desired objects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateFile {
+    /// The objects.
+    #[serde(default)]
+    objects: Vec<Desired>,
+}
+
+fn scope_of(category: &str) -> anyhow::Result<Scope> {
+    use interop_sdk::sync::model::ResourceKind as K;
+    Ok(match category {
+        "bi" => Scope::bi(),
+        "catalog" => Scope::catalog(),
+        "observability" => Scope::observability(),
+        "all" => Scope::everything(&[
+            K::Model,
+            K::Source,
+            K::Seed,
+            K::Snapshot,
+            K::Exposure,
+            K::Metric,
+            K::SemanticModel,
+            K::SavedQuery,
+            K::Group,
+            K::SingularTest,
+        ]),
+        other => {
+            return Err(anyhow!(
+                "unknown category '{other}' (bi, catalog, observability, all)"
+            ));
+        }
+    })
+}
+
+fn open(args: &SessionArgs) -> Result<SyncSession, CliError> {
+    let mut options = SessionOptions::new(&args.vendor, scope_of(&args.category)?);
+    options.branch = args.branch.clone();
+    options.main_branch = args.main.clone();
+    options.subdir = args.subdir.clone();
+    let credentials = match &args.token_env {
+        Some(var) => Credentials::Token {
+            username: args.token_user.clone(),
+            token: std::env::var(var)
+                .map_err(|_| anyhow!("the environment variable {var} is not set"))?,
+        },
+        None => Credentials::None,
+    };
+    let is_url = args.repo.contains("://") || args.repo.starts_with("git@");
+    Ok(if is_url {
+        let cache = args
+            .cache
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".interop-cache"));
+        SyncSession::open_remote(&args.repo, &cache, credentials, options)?
+    } else {
+        SyncSession::open(Path::new(&args.repo), options)?
+    })
+}
+
+/// An error with its exit code.
+pub struct CliError {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(error: anyhow::Error) -> Self {
+        CliError {
+            code: exit::BAD_INPUT,
+            error,
+        }
+    }
+}
+
+impl From<SessionError> for CliError {
+    fn from(e: SessionError) -> Self {
+        let code = match &e {
+            SessionError::Git(GitError::RepoMoved { .. } | GitError::PushRejected { .. }) => {
+                exit::REPO_MOVED
+            }
+            _ => exit::BAD_INPUT,
+        };
+        CliError {
+            code,
+            error: e.into(),
+        }
+    }
+}
+
+fn read_state(path: &Path) -> anyhow::Result<Vec<Desired>> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let root =
+        yaml::parse(&text, &Limits::default()).map_err(|e| anyhow!("{}:{e}", path.display()))?;
+    let json = root.map(|r| r.to_json()).unwrap_or(Value::Null);
+    let file: StateFile =
+        serde_json::from_value(json).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    Ok(file.objects)
+}
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn print_plan(plan: &SyncPlan, style: &Style) {
+    println!(
+        "{} {} from main@{} → {}",
+        style.paint("1", "Plan"),
+        plan.pr.title,
+        &plan.main_commit[..12],
+        plan.branch
+    );
+    for change in &plan.changes {
+        let what = match &change.kind {
+            interop_sdk::sync::git::ResourceChangeKind::Renamed { from } => {
+                format!("(from {from})")
+            }
+            interop_sdk::sync::git::ResourceChangeKind::Moved { from } => format!("(from {from})"),
+            _ => change.fields.join(", "),
+        };
+        let sign = change.kind.sign();
+        let color = match sign {
+            "+" => "32",
+            "-" => "31",
+            _ => "33",
+        };
+        println!(
+            "  {} {}  {}",
+            style.paint(color, sign),
+            change.resource,
+            what
+        );
+    }
+    println!(
+        "  {} file(s), +{} −{} lines",
+        plan.stats.files, plan.stats.insertions, plan.stats.deletions
+    );
+    let mine: Vec<&VendorChange> = plan.vendor_changes.iter().collect();
+    if !mine.is_empty() {
+        println!(
+            "{}",
+            style.paint("1", "For the vendor (changed in the repo)")
+        );
+        for change in mine {
+            match change {
+                VendorChange::Created { unique_id, .. } => {
+                    println!("  {} {unique_id}", style.paint("32", "+"))
+                }
+                VendorChange::Updated {
+                    id,
+                    unique_id,
+                    fields,
+                    ..
+                } => println!(
+                    "  {} {id} ({unique_id}): {}",
+                    style.paint("33", "~"),
+                    fields.join(", ")
+                ),
+                VendorChange::Deleted { id, unique_id } => {
+                    println!("  {} {id} ({unique_id})", style.paint("31", "-"))
+                }
+            }
+        }
+    }
+    if !plan.conflicts.is_empty() {
+        println!(
+            "{}",
+            style.paint("1;31", "Conflicts (the repo's value is kept)")
+        );
+        for c in &plan.conflicts {
+            println!("  ! {} ({}) {}", c.id, c.unique_id, c.conflict.path);
+            let show = |v: &Option<Value>| {
+                v.as_ref()
+                    .map_or_else(|| "(absent)".to_string(), |v| v.to_string())
+            };
+            println!("      base:   {}", show(&c.conflict.base));
+            println!("      vendor: {}", show(&c.conflict.vendor));
+            println!("      repo:   {}", show(&c.conflict.repo));
+            println!(
+                "      resolve: interop resolve ... {} '{}' vendor|repo",
+                c.id, c.conflict.path
+            );
+        }
+    }
+    for e in &plan.errors {
+        println!("{} {e}", style.paint("31", "error:"));
+    }
+    for file in &plan.files {
+        let diff = crate::edit::unified_diff(file);
+        for line in diff.lines() {
+            let code = if line.starts_with('+') && !line.starts_with("+++") {
+                "32"
+            } else if line.starts_with('-') && !line.starts_with("---") {
+                "31"
+            } else if line.starts_with("@@") {
+                "36"
+            } else {
+                ""
+            };
+            if code.is_empty() {
+                println!("{line}");
+            } else {
+                println!("{}", style.paint(code, line));
+            }
+        }
+    }
+}
+
+fn style() -> Style {
+    Style {
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn outcome(plan: &SyncPlan, check: bool) -> u8 {
+    if !plan.conflicts.is_empty() {
+        exit::CONFLICTS
+    } else if check && !plan.is_noop() {
+        exit::CHANGES_PENDING
+    } else {
+        exit::OK
+    }
+}
+
+/// `interop plan`.
+pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
+    let desired = read_state(&args.state)?;
+    let session = open(&args.session)?;
+    let plan = session.plan(&desired)?;
+    if args.session.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan).map_err(anyhow::Error::from)?
+        );
+    } else {
+        print_plan(&plan, &style());
+    }
+    Ok(outcome(&plan, args.check))
+}
+
+/// `interop apply`.
+pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
+    let desired = read_state(&args.state)?;
+    let session = open(&args.session)?;
+    let plan = session.plan(&desired)?;
+    let code = outcome(&plan, false);
+    if !args.session.json {
+        print_plan(&plan, &style());
+    }
+    let record = session.apply(plan, args.push)?;
+    let json = serde_json::to_string_pretty(&record).map_err(anyhow::Error::from)?;
+    if let Some(path) = &args.record {
+        std::fs::write(path, format!("{json}\n")).with_context(|| path.display().to_string())?;
+    }
+    if args.session.json {
+        println!("{json}");
+    } else {
+        match &record.commit {
+            Some(c) if record.created_commit => {
+                println!("Committed {} on {}", &c[..12], record.branch)
+            }
+            Some(c) => println!("{} is already at {} (nothing new)", record.branch, &c[..12]),
+            None => println!("Nothing to propose; {} left as it was", record.branch),
+        }
+        if record.pushed {
+            println!("Pushed {} and the base", record.branch);
+        }
+    }
+    Ok(code)
+}
+
+/// `interop pull`.
+pub fn pull(args: ReadArgs) -> Result<u8, CliError> {
+    let session = open(&args.session)?;
+    let changes = session.pull()?;
+    if args.session.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&changes).map_err(anyhow::Error::from)?
+        );
+    } else if changes.is_empty() {
+        println!("Nothing changed in the repo since the last sync.");
+    } else {
+        for change in &changes {
+            match change {
+                VendorChange::Created { unique_id, .. } => println!("+ {unique_id}"),
+                VendorChange::Updated {
+                    id,
+                    unique_id,
+                    fields,
+                    ..
+                } => println!("~ {id} ({unique_id}): {}", fields.join(", ")),
+                VendorChange::Deleted { id, unique_id } => println!("- {id} ({unique_id})"),
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// `interop status`.
+pub fn status(args: ReadArgs) -> Result<u8, CliError> {
+    let session = open(&args.session)?;
+    let status = session.status()?;
+    if args.session.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).map_err(anyhow::Error::from)?
+        );
+    } else {
+        println!(
+            "{}: branch {} ({}), {} agreed, {} proposed, {} resolution(s) pending",
+            status.vendor,
+            status.branch,
+            status
+                .branch_commit
+                .as_deref()
+                .map_or("not created", |c| &c[..12]),
+            status.agreed,
+            status.proposed,
+            status.resolutions
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// `interop resolve`.
+pub fn resolve(args: ResolveArgs) -> Result<u8, CliError> {
+    let session = open(&args.session)?;
+    let choice = if args.choice == "vendor" {
+        Choice::Vendor
+    } else {
+        Choice::Repo
+    };
+    session.resolve(&args.id, &args.field, choice)?;
+    println!(
+        "Resolved {} {}: the {} side wins on the next sync.",
+        args.id, args.field, args.choice
+    );
+    Ok(exit::OK)
+}

@@ -1,0 +1,224 @@
+//! `interop plan|apply|pull|status|resolve` end to end on a git copy of the shop project:
+//! exit codes (0 ok, 1 pending with --check, 2 conflicts, 3 bad input), JSON output, the sync
+//! record, and the customer's checkout left alone.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn interop(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("running interop")
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "c")
+        .env("GIT_AUTHOR_EMAIL", "c@example.com")
+        .env("GIT_COMMITTER_NAME", "c")
+        .env("GIT_COMMITTER_EMAIL", "c@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn setup() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let shop = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../interop-sync/tests/fixtures/projects/shop");
+    copy_dir(&shop, &tmp.path().join("repo"));
+    let repo = tmp.path().join("repo");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "shop"]);
+    write_state(tmp.path(), "Revenue divided by orders.");
+    tmp
+}
+
+fn write_state(dir: &Path, description: &str) {
+    std::fs::write(
+        dir.join("state.yml"),
+        format!(
+            "objects:\n  - id: bi-42\n    kind: metric\n    name: revenue_per_order\n    value:\n      label: Revenue per order\n      description: {description}\n      type: derived\n      expr: revenue / nullif(order_count, 0)\n      input_metrics:\n        - name: revenue\n        - name: order_count\n"
+        ),
+    )
+    .unwrap();
+}
+
+const SESSION: &[&str] = &["--repo", "repo", "--vendor", "acme-bi"];
+
+fn args<'a>(cmd: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![cmd];
+    v.extend_from_slice(SESSION);
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn plan_apply_status_and_a_second_apply_that_writes_nothing() {
+    let tmp = setup();
+    let dir = tmp.path();
+    let out = interop(dir, &args("plan", &["--state", "state.yml", "--check"]));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("+ metric.shop.revenue_per_order"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("+  - name: revenue_per_order"), "{stdout}");
+
+    let out = interop(
+        dir,
+        &args(
+            "apply",
+            &["--state", "state.yml", "--record", "record.json"],
+        ),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("record.json")).unwrap()).unwrap();
+    assert_eq!(record["schema"], "interop.sync-record/v1");
+    assert_eq!(record["created_commit"], true);
+    assert_eq!(
+        record["changes"][0]["resource"],
+        "metric.shop.revenue_per_order"
+    );
+    let commit = record["commit"].as_str().unwrap().to_string();
+    assert_eq!(
+        git(&dir.join("repo"), &["rev-parse", "interop/acme-bi"]).trim(),
+        commit
+    );
+    assert_eq!(git(&dir.join("repo"), &["status", "--porcelain"]), "");
+
+    let out = interop(dir, &args("apply", &["--state", "state.yml", "--json"]));
+    assert_eq!(out.status.code(), Some(0));
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["created_commit"], false);
+    assert_eq!(again["commit"].as_str(), Some(commit.as_str()));
+
+    let out = interop(dir, &args("status", &["--json"]));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["proposed"], 1);
+}
+
+#[test]
+fn conflicts_exit_2_and_resolve_settles_them() {
+    let tmp = setup();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    interop(dir, &args("apply", &["--state", "state.yml"]));
+    git(
+        &repo,
+        &["merge", "-q", "--no-ff", "-m", "merge", "interop/acme-bi"],
+    );
+    interop(dir, &args("apply", &["--state", "state.yml"]));
+    let file = repo.join("models/marts/_metrics.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("Revenue divided by orders.", "Net revenue per order."),
+    )
+    .unwrap();
+    git(&repo, &["commit", "-qam", "customer edit"]);
+
+    let out = interop(dir, &args("pull", &["--json"]));
+    let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mine: Vec<_> = pulled
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "bi-42")
+        .collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["fields"][0], "description");
+
+    write_state(dir, "Gross revenue per order.");
+    let out = interop(dir, &args("plan", &["--state", "state.yml"]));
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("vendor: \"Gross revenue per order.\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("repo:   \"Net revenue per order.\""),
+        "{stdout}"
+    );
+
+    let out = interop(dir, &args("resolve", &["bi-42", "description", "vendor"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = interop(dir, &args("plan", &["--state", "state.yml"]));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("+    description: Gross revenue per order.")
+    );
+}
+
+#[test]
+fn a_bad_state_file_or_scope_violation_exits_3() {
+    let tmp = setup();
+    let dir = tmp.path();
+    std::fs::write(dir.join("bad.yml"), "objects: []\nunknown_key: 1\n").unwrap();
+    let out = interop(dir, &args("plan", &["--state", "bad.yml"]));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yml: unknown field `unknown_key`"));
+    std::fs::write(dir.join("broken.yml"), "objects:\n  - id: x\n    kind: [\n").unwrap();
+    let out = interop(dir, &args("plan", &["--state", "broken.yml"]));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.yml:"));
+    std::fs::write(
+        dir.join("sql.yml"),
+        "objects:\n  - id: c1\n    kind: model\n    name: orders\n    value: {sql: select 1}\n",
+    )
+    .unwrap();
+    let out = interop(
+        dir,
+        &[
+            "plan",
+            "--repo",
+            "repo",
+            "--vendor",
+            "cat",
+            "--category",
+            "catalog",
+            "--state",
+            "sql.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("outside this session's scope"));
+}
