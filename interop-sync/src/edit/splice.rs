@@ -400,10 +400,18 @@ fn append(text: &str, seq: &Node, value: &Value, style: &FileStyle) -> Result<Sp
     let last = items.last().ok_or("an empty block list")?;
     let dash = column(text, seq.start);
     let at = line_end(text, last.end.max(last.start));
+    // Entries separated by blank lines get one before the new entry too.
+    let spaced = items.len() >= 2 && {
+        let prev = &items[items.len() - 2];
+        let gap = &text[line_end(text, prev.end.max(prev.start))..line_start(text, last.start)];
+        let lines: Vec<&str> = gap.split('\n').collect();
+        lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|l| l.trim().is_empty())
+    };
     Ok(Splice {
         range: at..at,
         text: format!(
-            "{}{}- {}",
+            "{}{}{}- {}",
+            if spaced { style.newline() } else { "" },
             style.newline(),
             " ".repeat(dash),
             emit::sequence_item(value, dash, style)
