@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: fixture discovery, the dbt oracle, git copies.
 #![allow(dead_code)]
 
+pub mod http_git;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
