@@ -610,3 +610,119 @@ fn pull_request_text_says_what_changed() {
     insta::assert_snapshot!("pr_body", pr.body);
     insta::assert_snapshot!("pr_commit_message", pr.commit_message);
 }
+
+/// A bare copy of the shop repo served by `git http-backend` behind basic auth.
+fn http_remote(repo: &Path) -> (tempfile::TempDir, common::http_git::HttpGitServer, String) {
+    let root = tempfile::tempdir().unwrap();
+    let bare = root.path().join("shop.git");
+    git(
+        root.path(),
+        &["init", "-q", "--bare", "-b", "main", "shop.git"],
+    );
+    git(repo, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    let server = common::http_git::HttpGitServer::start(root.path(), "interop-bot", TOKEN);
+    let url = server.url("shop.git");
+    (root, server, url)
+}
+
+const TOKEN: &str = "tok-3b1f9e-very-secret";
+
+fn token(t: &str) -> Credentials {
+    Credentials::Token {
+        username: "interop-bot".into(),
+        token: t.into(),
+    }
+}
+
+#[test]
+fn smart_http_with_a_token_clones_pushes_and_refuses_a_wrong_token() {
+    let repo = shop_repo();
+    let (root, server, url) = http_remote(repo.path());
+    let cache = tempfile::tempdir().unwrap();
+
+    // A wrong token: a clear authentication error, quickly, and the token is nowhere.
+    let err = GitStore::open_remote(&url, cache.path(), &token("wrong-token")).unwrap_err();
+    assert!(matches!(err, GitError::Auth { .. }), "{err}");
+    assert!(
+        !err.to_string().contains("wrong-token") && !format!("{err:?}").contains("wrong-token")
+    );
+
+    let store = GitStore::open_remote(&url, cache.path(), &token(TOKEN)).unwrap();
+    let commit = sync(&store, "acme", &ops()).unwrap().commit.unwrap();
+    let lease = RefLease {
+        local: "refs/heads/interop/acme".into(),
+        remote: "refs/heads/interop/acme".into(),
+        expected: None,
+    };
+    store
+        .push(&url, std::slice::from_ref(&lease), &["main"], &token(TOKEN))
+        .unwrap();
+    let bare = root.path().join("shop.git");
+    assert_eq!(
+        git(&bare, &["rev-parse", "interop/acme"]).trim(),
+        commit.to_string()
+    );
+    // A stale lease over HTTP is "repo moved" too.
+    let err = store
+        .push(&url, std::slice::from_ref(&lease), &["main"], &token(TOKEN))
+        .unwrap_err();
+    assert!(err.is_repo_moved(), "{err}");
+    // A fetch brings the remote's refs into the cache.
+    store.fetch(&url, &token(TOKEN)).unwrap();
+    assert_eq!(
+        store.ref_target("refs/heads/interop/acme").unwrap(),
+        Some(commit)
+    );
+
+    // The credentials are in no log line and nowhere in the cache's config.
+    let log = server.log();
+    assert!(
+        log.iter().any(|l| l.contains("git-receive-pack 200")),
+        "{log:#?}"
+    );
+    for line in &log {
+        assert!(
+            !line.contains(TOKEN) && !line.contains("wrong-token"),
+            "{line}"
+        );
+    }
+    let config = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path().join("config")).unwrap_or_default())
+        .collect::<String>();
+    assert!(
+        !config.contains(TOKEN) && !config.contains("url ="),
+        "{config}"
+    );
+}
+
+#[test]
+fn a_push_the_remote_refuses_is_a_clear_error() {
+    let repo = shop_repo();
+    let (root, _server, url) = http_remote(repo.path());
+    let hook = root.path().join("shop.git/hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'branch protection: interop/* needs review' >&2\nexit 1\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let store = GitStore::open_remote(&url, cache.path(), &token(TOKEN)).unwrap();
+    sync(&store, "acme", &ops()).unwrap();
+    let err = store
+        .push(
+            &url,
+            &[RefLease {
+                local: "refs/heads/interop/acme".into(),
+                remote: "refs/heads/interop/acme".into(),
+                expected: None,
+            }],
+            &["main"],
+            &token(TOKEN),
+        )
+        .unwrap_err();
+    assert!(matches!(err, GitError::PushRejected { .. }), "{err}");
+    assert!(err.to_string().contains("refs/heads/interop/acme"), "{err}");
+}

@@ -405,7 +405,10 @@ fn append(text: &str, seq: &Node, value: &Value, style: &FileStyle) -> Result<Sp
         let prev = &items[items.len() - 2];
         let gap = &text[line_end(text, prev.end.max(prev.start))..line_start(text, last.start)];
         let lines: Vec<&str> = gap.split('\n').collect();
-        lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|l| l.trim().is_empty())
+        lines.len() > 2
+            && lines[1..lines.len() - 1]
+                .iter()
+                .any(|l| l.trim().is_empty())
     };
     Ok(Splice {
         range: at..at,
