@@ -4,7 +4,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bi;
+pub mod catalog;
 pub mod identity;
+pub mod observability;
 pub mod scope;
 pub mod session;
 pub mod state;

@@ -1,0 +1,1 @@
+//! Catalogs: annotations (descriptions, owners, tags, terms) ↔ docs, `config.meta` and tags.

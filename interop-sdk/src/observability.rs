@@ -1,0 +1,1 @@
+//! Observability tools: monitors ↔ dbt data tests, source freshness and docs.
