@@ -163,6 +163,11 @@ impl Scope {
         self.fields.iter().map(|f| Pattern::parse(f)).collect()
     }
 
+    /// Whether the scope owns the SQL of SQL-file resources.
+    pub fn owns_sql(&self) -> bool {
+        self.fields.is_empty() || self.fields.iter().any(|f| f == "sql")
+    }
+
     /// Whether the session reads and writes this kind.
     pub fn covers(&self, kind: ResourceKind) -> bool {
         self.kinds.contains(&kind)

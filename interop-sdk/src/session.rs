@@ -395,7 +395,7 @@ impl SyncSession {
                 continue;
             }
             let mut state =
-                state_of(&project, &source, r).map_err(|e| SessionError::Read(e.to_string()))?;
+                state_of(&project, &source, r, self.options.scope.owns_sql()).map_err(|e| SessionError::Read(e.to_string()))?;
             state.value = self.options.scope.project(&state.value);
             states.insert(r.unique_id.as_str().to_string(), state);
         }

@@ -56,11 +56,13 @@ fn has_sql_file(resource: &Resource) -> bool {
     ) && resource.location.file.ends_with(".sql")
 }
 
-/// The state of `resource` as read from `source`.
+/// The state of `resource` as read from `source`; with `with_sql`, the SQL of a resource that
+/// lives in a SQL file is read too (under `sql`).
 pub fn state_of(
     _project: &Project,
     source: &dyn ProjectSource,
     resource: &Resource,
+    with_sql: bool,
 ) -> Result<ResourceState, StateError> {
     let mut value = Map::new();
     value.insert("name".into(), Value::String(resource.name.clone()));
@@ -71,7 +73,7 @@ pub fn state_of(
             }
         }
     }
-    if has_sql_file(resource) {
+    if with_sql && has_sql_file(resource) {
         let file = SourceFile {
             path: resource.location.file.clone(),
             oid: None,
