@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod edit;
+mod init;
 mod inspect;
 mod sync;
 
@@ -37,6 +38,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a new dbt project, with git initialised, for a customer who has none.
+    #[command(
+        after_help = "Examples:\n  interop init ./analytics\n  interop init ./acme-dbt --name acme --adapter snowflake\n  interop init . --no-git\n\nDIR must not exist yet, or be empty; missing parent folders are created. The project holds\ndbt_project.yml (dbt >= 1.10.8; staging as views, marts as tables), profiles.yml.example for\nthe adapter, README.md, .gitignore, the standard folders and a daily MetricFlow time spine\nmodel, and passes `dbt parse` with no warning. Unless --no-git, it is the first commit on\nbranch main. Nothing is left behind when it fails (exit 3)."
+    )]
+    Init(init::Args),
     /// List every resource of a dbt project (unique id, kind, file, line) and every read error.
     #[command(
         after_help = "Examples:\n  interop inspect ./analytics\n  interop inspect ./analytics@main --json\n  interop inspect ./repo@HEAD~3 --subdir dbt\n\nPATH@REV reads the tree of commit REV from the git repository at PATH without touching its\nwork tree. --json prints the schema documented in README.md (\"interop.inspect/v1\")."
@@ -73,6 +79,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Init(args) => init::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Edit(args) => edit::run(args),
         Command::Plan(args) => return finish(sync::plan(args)),

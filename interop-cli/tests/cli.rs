@@ -164,3 +164,68 @@ fn edit_of_unknown_resource_exits_3() {
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("model.shop.nope: no such resource"));
 }
+
+#[test]
+fn init_creates_a_project_then_refuses_to_overwrite_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("Acme Analytics");
+    let out = interop(&["init", dir.to_str().unwrap(), "--adapter", "snowflake"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Created the dbt project `acme_analytics`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  dbt_project.yml\n"), "{stdout}");
+    assert!(stdout.contains("on branch main"), "{stdout}");
+    assert!(stdout.contains("Next steps:"), "{stdout}");
+    assert!(
+        stdout.contains("pip install dbt-core dbt-snowflake"),
+        "{stdout}"
+    );
+    let project = std::fs::read_to_string(dir.join("dbt_project.yml")).unwrap();
+    assert!(project.contains("\nname: acme_analytics\n"), "{project}");
+    let profiles = std::fs::read_to_string(dir.join("profiles.yml.example")).unwrap();
+    assert!(profiles.contains("type: snowflake"), "{profiles}");
+    assert!(dir.join(".git").is_dir());
+
+    // The project reads cleanly.
+    let out = interop(&["inspect", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("model.acme_analytics.metricflow_time_spine"));
+
+    // A second run on the same folder: exit 3, one line naming the folder, nothing changed.
+    let before = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let out = interop(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("interop: "), "{stderr}");
+    assert!(stderr.contains("not empty"), "{stderr}");
+    assert!(stderr.contains("Acme Analytics"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("README.md")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn init_refuses_a_bad_name_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("proj");
+    let out = interop(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--name",
+        "My-Project",
+        "--no-git",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("'My-Project' is not a valid dbt project name"));
+    assert!(!dir.exists());
+
+    let out = interop(&["init", dir.to_str().unwrap(), "--name", "proj", "--no-git"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!dir.join(".git").exists());
+    assert!(text(&out.stdout).contains("git init"));
+}
