@@ -125,16 +125,16 @@ pub fn merge_text(base: &str, vendor: &str, repo: &str) -> Result<String, TextCo
     }
     hunks.retain(|h| !matches!(h, TextHunk::Resolved(text) if text.is_empty()));
 
-    if hunks.iter().any(|h| matches!(h, TextHunk::Conflict(_))) {
-        Err(TextConflict { hunks })
-    } else {
+    if hunks.iter().all(|h| matches!(h, TextHunk::Resolved(_))) {
         Ok(hunks
             .into_iter()
-            .map(|h| match h {
-                TextHunk::Resolved(text) => text,
-                TextHunk::Conflict(_) => unreachable!("checked above"),
+            .filter_map(|h| match h {
+                TextHunk::Resolved(text) => Some(text),
+                TextHunk::Conflict(_) => None,
             })
             .collect())
+    } else {
+        Err(TextConflict { hunks })
     }
 }
 
