@@ -19,7 +19,7 @@ fn annotation(id: &str, model: &str, text: &str) -> Desired {
         state: ResourceState {
             kind: ResourceKind::Model,
             name: model.into(),
-            value: json!({ "name": model, "description": text }),
+            value: json!({ "name": model, "config": { "meta": { "catalog_note": text } } }),
             file: None,
         },
     }
@@ -42,7 +42,9 @@ fn main() {
         .map(|r| r.name.as_str())
         .take(2)
         .collect();
-    let options = || SessionOptions::new("bench", Scope::catalog());
+    // A vendor of its own per run, so earlier runs' branches and bases do not count.
+    let vendor = format!("bench-{}", std::process::id());
+    let options = || SessionOptions::new(&vendor, Scope::catalog());
 
     // Cold: a fresh session, one resource, with the commit and the base.
     let start = Instant::now();
@@ -61,11 +63,34 @@ fn main() {
     ];
     let start = Instant::now();
     let plan = session.plan(&two).expect("plan");
+    assert_eq!(
+        plan.changes.len(),
+        2,
+        "{:?} {:?}",
+        plan.changes,
+        plan.errors
+    );
+    let files: Vec<_> = plan.files.iter().map(|f| f.path.clone()).collect();
     let record = session.apply(plan, false).expect("apply");
-    assert!(record.created_commit);
+    assert!(record.created_commit, "{record:?} {files:?}");
     let warm = ms(start);
 
-    // No-op: the same desired state again; nothing is written. The median of five.
+    // The customer merges the PR (a fast-forward of main); the next sync settles it.
+    let branch = record.commit.clone().expect("a commit");
+    let repo_handle = git2::Repository::open(repo).expect("repo");
+    repo_handle
+        .reference(
+            "refs/heads/main",
+            git2::Oid::from_str(&branch).expect("oid"),
+            true,
+            "merge the sync branch",
+        )
+        .expect("fast-forward main");
+    let plan = session.plan(&two).expect("plan");
+    assert!(plan.is_noop(), "{:?}", plan.changes);
+    session.apply(plan, false).expect("apply");
+
+    // No-op: everything is agreed; nothing is written. The median of five.
     let mut noop: Vec<f64> = (0..5)
         .map(|_| {
             let start = Instant::now();

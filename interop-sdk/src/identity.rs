@@ -192,6 +192,7 @@ mod tests {
             crate::state::Synced {
                 unique_id: "metric.shop.revenue".into(),
                 state: metric("revenue", "order_total"),
+                before: None,
             },
         );
         let repo: BTreeMap<String, ResourceState> = [

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use interop_sync::edit::plan::{FileChange, PlanOptions, ResourceOp, apply_plan};
@@ -22,7 +23,7 @@ use serde_json::Value;
 
 use crate::identity::{match_identities, unique_id_for, unique_id_with};
 use crate::scope::{Scope, ScopeError};
-use crate::state::{SyncState, Synced};
+use crate::state::{SyncState, Synced, advance};
 
 /// One object the vendor wants in the repo: its own id and the resource state it maps to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -290,7 +291,11 @@ pub struct SyncSession {
     store: GitStore,
     options: SessionOptions,
     reader: Reader,
+    states: Mutex<Option<(git2::Oid, Arc<RepoStates>)>>,
 }
+
+/// The states of the repo's resources in scope, by unique id.
+type RepoStates = BTreeMap<String, ResourceState>;
 
 impl std::fmt::Debug for SyncSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -309,6 +314,7 @@ impl SyncSession {
             store: GitStore::open(repo)?,
             options,
             reader: Reader::default(),
+            states: Mutex::default(),
         })
     }
 
@@ -330,6 +336,7 @@ impl SyncSession {
             store,
             options,
             reader: Reader::default(),
+            states: Mutex::default(),
         })
     }
 
@@ -374,18 +381,24 @@ impl SyncSession {
         }
     }
 
-    /// Reads the main branch's project and the states of the resources in scope.
-    fn read_repo(
-        &self,
-    ) -> Result<(git2::Oid, Project, BTreeMap<String, ResourceState>), SessionError> {
+    /// Reads the main branch's project and the states of the resources in scope. Both are
+    /// kept for the next call: an unchanged tree is neither read nor turned into states again.
+    fn read_repo(&self) -> Result<(git2::Oid, Arc<Project>, Arc<RepoStates>), SessionError> {
         let main = self
             .store
             .resolve(&format!("refs/heads/{}", self.main_branch()?))?;
         let source = self.store.tree_source(main, &self.options.subdir)?;
+        let tree = interop_sync::read::ProjectSource::content_id(&source);
         let project = self
             .reader
-            .read(&source)
+            .read_shared(&source)
             .map_err(|e| SessionError::Read(e.to_string()))?;
+        if let (Some(tree), Ok(cache)) = (tree, self.states.lock())
+            && let Some((id, states)) = cache.as_ref()
+            && *id == tree
+        {
+            return Ok((main, project, states.clone()));
+        }
         let mut states = BTreeMap::new();
         for r in &project.resources {
             if !self.options.scope.covers(r.kind)
@@ -394,16 +407,26 @@ impl SyncSession {
             {
                 continue;
             }
-            let mut state =
-                state_of(&project, &source, r, self.options.scope.owns_sql()).map_err(|e| SessionError::Read(e.to_string()))?;
+            let mut state = state_of(&project, &source, r, self.options.scope.owns_sql())
+                .map_err(|e| SessionError::Read(e.to_string()))?;
             state.value = self.options.scope.project(&state.value);
             states.insert(r.unique_id.as_str().to_string(), state);
+        }
+        let states = Arc::new(states);
+        if let (Some(tree), Ok(mut cache)) = (tree, self.states.lock()) {
+            *cache = Some((tree, states.clone()));
         }
         Ok((main, project, states))
     }
 
-    /// What a sync with these desired objects would do. Writes nothing.
+    /// What a sync with these desired objects would do. Writes nothing. The vendor changes
+    /// cover the vendor's own objects; resources in scope the vendor has never had (written by
+    /// hand in the repo) are listed by [`SyncSession::pull`].
     pub fn plan(&self, desired: &[Desired]) -> Result<SyncPlan, SessionError> {
+        self.plan_with(desired, false)
+    }
+
+    fn plan_with(&self, desired: &[Desired], with_new: bool) -> Result<SyncPlan, SessionError> {
         let started = Instant::now();
         let scope = &self.options.scope;
         let mut vendor: BTreeMap<String, ResourceState> = BTreeMap::new();
@@ -439,6 +462,7 @@ impl SyncSession {
             }
         }
         let (main, project, repo) = self.read_repo()?;
+        let repo: &RepoStates = &repo;
         let read_ms = started.elapsed().as_millis();
         let merge_started = Instant::now();
         let (mut state, base_version) = self.load_state()?;
@@ -531,11 +555,18 @@ impl SyncSession {
             }
             if proposes {
                 if let Some(m) = &merged {
+                    let value = advance(
+                        base.map(|b| &b.value),
+                        wanted.map(|w| &w.value),
+                        Some(&m.value),
+                    )
+                    .unwrap_or_else(|| m.value.clone());
                     state.proposed.insert(
                         id.clone(),
                         Synced {
                             unique_id: unique_id_with(&package, m, uid.map(String::as_str)),
-                            state: m.clone(),
+                            state: ResourceState { value, ..m.clone() },
+                            before: current.cloned(),
                         },
                     );
                 }
@@ -568,21 +599,29 @@ impl SyncSession {
                     },
                 });
             }
-            // Agreement: both sides hold the merged state now.
-            if merged_value == wanted.map(|s| &s.value) && merged_value == repo_value {
-                match &merged {
-                    Some(m) => {
+            // Agreement advances, field by field, where both sides now hold the same value;
+            // while a proposal is open the repo side is still to come.
+            if !proposes {
+                match advance(base.map(|b| &b.value), wanted.map(|w| &w.value), repo_value) {
+                    Some(value) => {
+                        let m = merged
+                            .as_ref()
+                            .or(current)
+                            .or(wanted)
+                            .expect("a side exists");
                         state.agreed.insert(
                             id.clone(),
                             Synced {
                                 unique_id: unique_id_with(&package, m, uid.map(String::as_str)),
-                                state: m.clone(),
+                                state: ResourceState { value, ..m.clone() },
+                                before: None,
                             },
                         );
                     }
-                    None => {
+                    None if wanted.is_none() && current.is_none() => {
                         state.agreed.remove(id);
                     }
+                    None => {}
                 }
                 if result.conflicts.is_empty() {
                     state.resolutions.remove(id);
@@ -590,7 +629,7 @@ impl SyncSession {
             }
         }
         // Resources in scope only the repo has: they arrive in the tool.
-        for (uid, s) in &repo {
+        for (uid, s) in repo.iter().filter(|_| with_new) {
             if !identities.claimed.contains(uid) {
                 vendor_changes.push(VendorChange::Created {
                     id: uid.clone(),
@@ -757,7 +796,8 @@ impl SyncSession {
         })
     }
 
-    /// What changed in the repo since the base, as changes for the vendor (nothing is written).
+    /// What changed in the repo since the base, as changes for the vendor, and every resource
+    /// in scope the vendor does not have yet (nothing is written).
     pub fn pull(&self) -> Result<Vec<VendorChange>, SessionError> {
         let (state, _) = self.load_state()?;
         let desired: Vec<Desired> = state
@@ -768,7 +808,7 @@ impl SyncSession {
                 state: s.state.clone(),
             })
             .collect();
-        Ok(self.plan(&desired)?.vendor_changes)
+        Ok(self.plan_with(&desired, true)?.vendor_changes)
     }
 
     /// Settles a conflict on field `path` (as in [`ConflictReport`]) of the vendor's object
@@ -812,10 +852,16 @@ fn settle_proposals(
     branch_gone: bool,
 ) {
     let proposed = std::mem::take(&mut state.proposed);
-    for (id, p) in proposed {
-        let base = state.agreed.get(&id).map(|s| s.state.value.clone());
+    for (id, mut p) in proposed {
+        // What the proposal changed is measured from the agreed state, else from the repo's
+        // state when it was proposed; a proposal of a new resource is taken when it exists.
+        let baseline = state
+            .agreed
+            .get(&id)
+            .map(|s| s.state.value.clone())
+            .or_else(|| p.before.as_ref().map(|b| b.value.clone()));
         let current = repo.get(&p.unique_id).map(|s| &s.value);
-        let accepted = match (current, &base) {
+        let accepted = match (current, &baseline) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(now), Some(b)) => {
@@ -826,6 +872,7 @@ fn settle_proposals(
         };
         let declined = !accepted && branch_gone && state.proposal_commit.is_some();
         if accepted || declined {
+            p.before = None;
             state.agreed.insert(id, p);
         } else {
             state.proposed.insert(id, p);

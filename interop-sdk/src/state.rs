@@ -18,6 +18,10 @@ pub struct Synced {
     pub unique_id: String,
     /// The state (fields in the session's scope).
     pub state: ResourceState,
+    /// For a proposal: the repo's state when it was proposed (`None` for a new resource), to
+    /// tell later whether the customer took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<ResourceState>,
 }
 
 /// The state of a vendor's sync with one repo.
@@ -72,5 +76,86 @@ impl SyncState {
         let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
         out.push(b'\n');
         out
+    }
+}
+
+/// The new agreed value of a resource: for every field where `vendor` and `repo` hold the same
+/// value, that value; everywhere else the old agreed value (or nothing). A vendor that only
+/// describes some fields of a resource agrees on those alone, so the others never read as
+/// "deleted by the vendor" later.
+pub fn advance(
+    old: Option<&serde_json::Value>,
+    vendor: Option<&serde_json::Value>,
+    repo: Option<&serde_json::Value>,
+) -> Option<serde_json::Value> {
+    use serde_json::{Map, Value};
+    match (vendor, repo) {
+        (Some(v), Some(r)) if v == r => Some(v.clone()),
+        (Some(Value::Object(v)), Some(Value::Object(r))) => {
+            let empty = Map::new();
+            let o = old.and_then(Value::as_object).unwrap_or(&empty);
+            let mut out = Map::new();
+            // The repo's key order, then the vendor's new keys, then keys only the base has.
+            let mut keys: Vec<&String> = r.keys().collect();
+            keys.extend(v.keys().filter(|k| !r.contains_key(*k)));
+            keys.extend(
+                o.keys()
+                    .filter(|k| !r.contains_key(*k) && !v.contains_key(*k)),
+            );
+            for key in keys {
+                if let Some(value) = advance(o.get(key), v.get(key), r.get(key)) {
+                    out.insert(key.clone(), value);
+                }
+            }
+            Some(Value::Object(out))
+        }
+        (Some(Value::Array(v)), Some(Value::Array(r))) if named(v) && named(r) => {
+            let o: &[Value] = old.and_then(Value::as_array).map_or(&[], |a| a.as_slice());
+            let find = |list: &[Value], name: &Value| {
+                list.iter().find(|i| i.get("name") == Some(name)).cloned()
+            };
+            let mut out = Vec::new();
+            let mut names: Vec<Value> = Vec::new();
+            for item in r.iter().chain(v.iter()).chain(o.iter()) {
+                if let Some(n) = item.get("name")
+                    && !names.contains(n)
+                {
+                    names.push(n.clone());
+                }
+            }
+            for name in names {
+                let (ov, vv, rv) = (find(o, &name), find(v, &name), find(r, &name));
+                if let Some(item) = advance(ov.as_ref(), vv.as_ref(), rv.as_ref()) {
+                    out.push(item);
+                }
+            }
+            Some(Value::Array(out))
+        }
+        _ => old.cloned(),
+    }
+}
+
+fn named(items: &[serde_json::Value]) -> bool {
+    items
+        .iter()
+        .all(|i| i.get("name").and_then(serde_json::Value::as_str).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::advance;
+    use serde_json::json;
+
+    #[test]
+    fn only_fields_both_sides_hold_advance() {
+        let old = json!({"name": "m", "label": "A", "description": "old"});
+        let vendor = json!({"name": "m", "label": "B", "description": "new"});
+        let repo = json!({"name": "m", "label": "C", "description": "new", "tags": ["x"],
+            "columns": [{"name": "id", "description": "Id"}]});
+        assert_eq!(
+            advance(Some(&old), Some(&vendor), Some(&repo)),
+            Some(json!({"name": "m", "label": "A", "description": "new"}))
+        );
+        assert_eq!(advance(None, None, Some(&repo)), None);
     }
 }

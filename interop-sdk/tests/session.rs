@@ -472,3 +472,51 @@ fn what_a_sync_writes_passes_dbt_parse() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn a_vendor_that_knows_only_some_fields_never_deletes_the_others() {
+    let repo = repo();
+    let session = SyncSession::open(
+        repo.path(),
+        SessionOptions::new("acme-catalog", Scope::catalog()),
+    )
+    .unwrap();
+    // The catalog only knows an owner note; the model has a description, columns and tags.
+    let note = [Desired {
+        id: "c1".into(),
+        state: ResourceState {
+            kind: ResourceKind::Model,
+            name: "order_items".into(),
+            value: json!({"name": "order_items", "config": {"meta": {"steward": "finance"}}}),
+            file: None,
+        },
+    }];
+    let plan = session.plan(&note).unwrap();
+    assert_eq!(plan.changes.len(), 1);
+    assert_eq!(
+        plan.changes[0].fields,
+        ["config"],
+        "no meta in scope before"
+    );
+    assert_eq!(plan.stats.insertions, 2, "{:?}", plan.stats);
+    session.apply(plan, false).unwrap();
+    git(
+        repo.path(),
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "merge",
+            "interop/acme-catalog",
+        ],
+    );
+    for _ in 0..2 {
+        let plan = session.plan(&note).unwrap();
+        assert!(plan.is_noop(), "{:?}", plan.changes);
+        assert!(plan.conflicts.is_empty());
+        session.apply(plan, false).unwrap();
+    }
+    let status = session.status().unwrap();
+    assert_eq!((status.agreed, status.proposed), (1, 0));
+}
