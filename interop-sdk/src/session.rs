@@ -423,14 +423,19 @@ impl SyncSession {
     /// cover the vendor's own objects; resources in scope the vendor has never had (written by
     /// hand in the repo) are listed by [`SyncSession::pull`].
     pub fn plan(&self, desired: &[Desired]) -> Result<SyncPlan, SessionError> {
-        self.plan_with(desired, false)
+        self.plan_with(Some(desired), false)
     }
 
-    fn plan_with(&self, desired: &[Desired], with_new: bool) -> Result<SyncPlan, SessionError> {
+    /// `desired: None` plans as if the vendor had changed nothing since the base (for `pull`).
+    fn plan_with(
+        &self,
+        desired: Option<&[Desired]>,
+        with_new: bool,
+    ) -> Result<SyncPlan, SessionError> {
         let started = Instant::now();
         let scope = &self.options.scope;
         let mut vendor: BTreeMap<String, ResourceState> = BTreeMap::new();
-        for d in desired {
+        for d in desired.unwrap_or_default() {
             if !scope.covers(d.state.kind) {
                 return Err(ScopeError {
                     object: d.id.clone(),
@@ -470,9 +475,16 @@ impl SyncSession {
         let branch = self.branch()?;
         let branch_ref = format!("refs/heads/{branch}");
         let branch_expected = self.store.ref_target(&branch_ref)?;
-        settle_proposals(&mut state, &repo, branch_expected.is_none());
+        settle_proposals(&mut state, repo, branch_expected.is_none());
+        if desired.is_none() {
+            vendor = state
+                .agreed
+                .iter()
+                .map(|(id, s)| (id.clone(), s.state.clone()))
+                .collect();
+        }
 
-        let identities = match_identities(&state, &vendor, &repo);
+        let identities = match_identities(&state, &vendor, repo);
         let package = project.dbt_project.name.clone();
         let mut ops = Vec::new();
         let mut changes = Vec::new();
@@ -799,16 +811,7 @@ impl SyncSession {
     /// What changed in the repo since the base, as changes for the vendor, and every resource
     /// in scope the vendor does not have yet (nothing is written).
     pub fn pull(&self) -> Result<Vec<VendorChange>, SessionError> {
-        let (state, _) = self.load_state()?;
-        let desired: Vec<Desired> = state
-            .agreed
-            .iter()
-            .map(|(id, s)| Desired {
-                id: id.clone(),
-                state: s.state.clone(),
-            })
-            .collect();
-        Ok(self.plan_with(&desired, true)?.vendor_changes)
+        Ok(self.plan_with(None, true)?.vendor_changes)
     }
 
     /// Settles a conflict on field `path` (as in [`ConflictReport`]) of the vendor's object
