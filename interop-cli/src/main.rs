@@ -1,6 +1,7 @@
 //! The `interop` command: a thin layer over the library crates.
 #![forbid(unsafe_code)]
 
+mod demo;
 mod edit;
 mod init;
 mod inspect;
@@ -53,6 +54,11 @@ enum Command {
         after_help = "Examples:\n  interop edit ./analytics --op 'set model.shop.orders description=\"One row per order\"'\n  interop edit ./analytics --op 'add-test model.shop.orders:status accepted_values {\"values\": [\"placed\", \"shipped\"]}'\n  interop edit ./analytics --op 'set-column model.shop.orders amount description=\"Total in EUR\"' --check\n  interop edit ./analytics --plan ops.yml\n\nOperations: set ID FIELD=VALUE, unset ID FIELD, set-column ID COLUMN FIELD=VALUE,\nremove-column ID COLUMN, add-test ID[:COLUMN] TEST [ARGS-JSON], remove-test TEST-ID,\nremove ID, move ID FILE, rename ID NEW-NAME. VALUE is JSON when it parses as JSON, else text. A plan file is a YAML\nlist of {op: set|unset|set_column|remove_column|add_test|remove_test|remove|move|rename, resource, ...}.\nOnly the touched YAML nodes change; a file that cannot be edited safely is reported and left\nalone (exit 3). --check prints the diff and exits 1 when anything would change."
     )]
     Edit(edit::Args),
+    /// The whole story on an embedded project: two vendors sync, the customer merges and edits, the vendors pull, a conflict is resolved, a last sync is a no-op.
+    #[command(
+        after_help = "Examples:\n  cargo run --release -p interop-cli -- demo\n  interop demo /tmp/interop-demo\n\nNeeds the git command (the demo plays the customer with it). Ends with dbt's verdict when the\noracle venv is present (./.venv-oracle or $INTEROP_ORACLE_VENV) and prints where everything is."
+    )]
+    Demo(demo::Args),
     /// Show what a sync would do: repo changes, changes for the vendor, conflicts. Writes nothing.
     #[command(
         after_help = "Examples:\n  interop plan --repo ./analytics --vendor acme-bi --state metrics.yml\n  interop plan --repo https://git.example.com/acme/dbt.git --token-env GIT_TOKEN --vendor acme-bi --state metrics.yml --json\n\nThe state file lists the vendor's objects:\n  objects:\n    - id: bi-42\n      kind: metric\n      name: revenue_per_order\n      value: {label: Revenue per order, type: derived, expr: revenue / nullif(order_count, 0), input_metrics: [{name: revenue}, {name: order_count}]}\n\nExit codes: 0 ok, 1 changes pending (--check), 2 conflicts, 3 bad input, 4 repo moved."
@@ -82,6 +88,7 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Edit(args) => edit::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Plan(args) => return finish(sync::plan(args)),
         Command::Apply(args) => return finish(sync::apply(args)),
         Command::Pull(args) => return finish(sync::pull(args)),

@@ -192,12 +192,12 @@ fn read_state(path: &Path) -> anyhow::Result<Vec<Desired>> {
     Ok(file.objects)
 }
 
-struct Style {
+pub(crate) struct Style {
     color: bool,
 }
 
 impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
+    pub(crate) fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -206,7 +206,7 @@ impl Style {
     }
 }
 
-fn print_plan(plan: &SyncPlan, style: &Style) {
+pub(crate) fn print_plan(plan: &SyncPlan, style: &Style) {
     println!(
         "{} {} from main@{} → {}",
         style.paint("1", "Plan"),
@@ -310,7 +310,7 @@ fn print_plan(plan: &SyncPlan, style: &Style) {
     }
 }
 
-fn style() -> Style {
+pub(crate) fn style() -> Style {
     Style {
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     }

@@ -222,3 +222,58 @@ fn a_bad_state_file_or_scope_violation_exits_3() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("outside this session's scope"));
 }
+
+#[test]
+fn the_demo_runs_the_whole_story() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["demo", dir.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Both vendors committed, the conflict was shown with both sides and resolved, and the
+    // last syncs did nothing.
+    assert!(stdout.contains("on interop/acme-bi and pushed"), "{stdout}");
+    assert!(
+        stdout.contains("on interop/watchtower and pushed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("vendor: \"Average number of orders per customer.\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("repo:   \"Orders per ordering customer, refunds included.\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("~ bi-101 ← metric.shop.average_order_revenue: name"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("wt-1 ← source.shop.shop_db.customers: config.freshness.warn_after.count"),
+        "{stdout}"
+    );
+    let last = stdout.split("== 8.").nth(1).unwrap();
+    assert_eq!(
+        last.matches("nothing to do: no commit, no push").count(),
+        2,
+        "{last}"
+    );
+    // The customer's checkout is clean and main has everything.
+    let status = Command::new("git")
+        .args(["status", "--porcelain"])
+        .current_dir(dir.join("analytics"))
+        .output()
+        .unwrap();
+    assert!(status.stdout.is_empty());
+}

@@ -129,6 +129,17 @@ pub fn match_identities(
     out
 }
 
+/// The repo resource that `state` most likely became after a rename by the customer: the one
+/// of the same kind, under another name, whose fields match best (at least half of them).
+pub fn renamed(state: &ResourceState, repo: &BTreeMap<String, ResourceState>) -> Option<String> {
+    repo.iter()
+        .filter(|(_, s)| s.kind == state.kind && s.name != state.name)
+        .map(|(uid, s)| (similarity(&state.value, &s.value), uid))
+        .filter(|(score, _)| *score >= 0.5)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, uid)| uid.clone())
+}
+
 /// How alike two states are, the name aside: the share of leaf fields (of both) that are
 /// equal, from 0 to 1.
 fn similarity(a: &Value, b: &Value) -> f64 {

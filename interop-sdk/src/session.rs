@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::identity::{match_identities, unique_id_for, unique_id_with};
 use crate::scope::{Scope, ScopeError};
-use crate::state::{SyncState, Synced, advance};
+use crate::state::{SyncState, Synced, advance, restrict};
 
 /// One object the vendor wants in the repo: its own id and the resource state it maps to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -614,7 +614,15 @@ impl SyncSession {
             // Agreement advances, field by field, where both sides now hold the same value;
             // while a proposal is open the repo side is still to come.
             if !proposes {
-                match advance(base.map(|b| &b.value), wanted.map(|w| &w.value), repo_value) {
+                // The vendor applies this sync's vendor changes (outside conflicts, where it
+                // keeps its value): on its own fields it then holds the merged values.
+                let applied = match (&merged, wanted) {
+                    (Some(m), Some(w)) if result.conflicts.is_empty() => {
+                        Some(restrict(&m.value, &w.value))
+                    }
+                    _ => wanted.map(|w| w.value.clone()),
+                };
+                match advance(base.map(|b| &b.value), applied.as_ref(), repo_value) {
                     Some(value) => {
                         let m = merged
                             .as_ref()
@@ -823,7 +831,22 @@ impl SyncSession {
             .entry(id.to_string())
             .or_default()
             .insert(path.to_string(), choice);
-        self.base()?.store(version.as_deref(), &state.to_json())?;
+        let base = self.base()?;
+        base.store(version.as_deref(), &state.to_json())?;
+        // With a remote, the resolution is pushed at once, like any other base update.
+        if let Some(remote) = &self.options.remote {
+            let main = self.main_branch()?;
+            self.store.push(
+                &remote.url,
+                &[RefLease {
+                    local: base.reference().to_string(),
+                    remote: base.reference().to_string(),
+                    expected: version.as_deref().and_then(|v| git2::Oid::from_str(v).ok()),
+                }],
+                &[main.as_str()],
+                &remote.credentials,
+            )?;
+        }
         Ok(())
     }
 
@@ -863,7 +886,11 @@ fn settle_proposals(
             .get(&id)
             .map(|s| s.state.value.clone())
             .or_else(|| p.before.as_ref().map(|b| b.value.clone()));
-        let current = repo.get(&p.unique_id).map(|s| &s.value);
+        // The customer may have renamed it right after merging.
+        let current = repo
+            .get(&p.unique_id)
+            .or_else(|| crate::identity::renamed(&p.state, repo).and_then(|uid| repo.get(&uid)))
+            .map(|s| &s.value);
         let accepted = match (current, &baseline) {
             (None, _) => false,
             (Some(_), None) => true,

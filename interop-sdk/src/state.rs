@@ -159,3 +159,29 @@ mod tests {
         assert_eq!(advance(None, None, Some(&repo)), None);
     }
 }
+
+/// `merged` reduced to the fields `vendor` has: what the vendor holds once it applies the
+/// vendor changes of a sync (fields it never had stay unknown to it).
+pub fn restrict(merged: &serde_json::Value, vendor: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    match (merged, vendor) {
+        (Value::Object(m), Value::Object(v)) => {
+            let mut out = Map::new();
+            for (k, mv) in m {
+                if let Some(vv) = v.get(k) {
+                    out.insert(k.clone(), restrict(mv, vv));
+                }
+            }
+            Value::Object(out)
+        }
+        (Value::Array(m), Value::Array(v)) if named(m) && named(v) => Value::Array(
+            m.iter()
+                .filter_map(|item| {
+                    let theirs = v.iter().find(|i| i.get("name") == item.get("name"))?;
+                    Some(restrict(item, theirs))
+                })
+                .collect(),
+        ),
+        (m, _) => m.clone(),
+    }
+}

@@ -124,15 +124,27 @@ impl World {
         }]
     }
 
-    /// Syncs and merges the PR; returns the plan's conflicts' field paths.
+    /// Syncs and merges the PR; the vendor takes the repo's changes (outside conflicts) as a
+    /// vendor does with a plan's vendor changes. Returns the conflicts' field paths.
     fn sync_and_merge(&mut self) -> Vec<String> {
         let plan = self.session.plan(&self.desired()).unwrap();
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
-        let conflicts = plan
+        let conflicts: Vec<String> = plan
             .conflicts
             .iter()
             .map(|c| c.conflict.path.to_string())
             .collect();
+        for change in &plan.vendor_changes {
+            if let VendorChange::Updated { id, state, .. } = change
+                && id == "m1"
+            {
+                for (k, v) in state.value.as_object().unwrap() {
+                    if !conflicts.contains(k) {
+                        self.vendor.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
         let record = self.session.apply(plan, false).unwrap();
         if record.commit.is_some() {
             git(
@@ -173,7 +185,7 @@ impl World {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     #[test]
     fn nothing_is_silently_lost(steps in prop::collection::vec(step(), 1..6)) {

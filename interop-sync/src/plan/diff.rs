@@ -126,6 +126,9 @@ fn field_ops(
     b: Option<&Value>,
     ops: &mut Vec<ResourceOp>,
 ) {
+    if a == b {
+        return;
+    }
     match (a, b) {
         (Some(Value::Object(a)), Some(Value::Object(b))) => {
             for key in union_keys(a, b) {
