@@ -141,25 +141,6 @@ fn named(items: &[serde_json::Value]) -> bool {
         .all(|i| i.get("name").and_then(serde_json::Value::as_str).is_some())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::advance;
-    use serde_json::json;
-
-    #[test]
-    fn only_fields_both_sides_hold_advance() {
-        let old = json!({"name": "m", "label": "A", "description": "old"});
-        let vendor = json!({"name": "m", "label": "B", "description": "new"});
-        let repo = json!({"name": "m", "label": "C", "description": "new", "tags": ["x"],
-            "columns": [{"name": "id", "description": "Id"}]});
-        assert_eq!(
-            advance(Some(&old), Some(&vendor), Some(&repo)),
-            Some(json!({"name": "m", "label": "A", "description": "new"}))
-        );
-        assert_eq!(advance(None, None, Some(&repo)), None);
-    }
-}
-
 /// `merged` reduced to the fields `vendor` has: what the vendor holds once it applies the
 /// vendor changes of a sync (fields it never had stay unknown to it).
 pub fn restrict(merged: &serde_json::Value, vendor: &serde_json::Value) -> serde_json::Value {
@@ -183,5 +164,24 @@ pub fn restrict(merged: &serde_json::Value, vendor: &serde_json::Value) -> serde
                 .collect(),
         ),
         (m, _) => m.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::advance;
+    use serde_json::json;
+
+    #[test]
+    fn only_fields_both_sides_hold_advance() {
+        let old = json!({"name": "m", "label": "A", "description": "old"});
+        let vendor = json!({"name": "m", "label": "B", "description": "new"});
+        let repo = json!({"name": "m", "label": "C", "description": "new", "tags": ["x"],
+            "columns": [{"name": "id", "description": "Id"}]});
+        assert_eq!(
+            advance(Some(&old), Some(&vendor), Some(&repo)),
+            Some(json!({"name": "m", "label": "A", "description": "new"}))
+        );
+        assert_eq!(advance(None, None, Some(&repo)), None);
     }
 }
