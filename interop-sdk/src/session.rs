@@ -565,14 +565,18 @@ impl SyncSession {
                 }
                 let _ = &merged;
             }
+            // The vendor applies this sync's vendor changes (outside conflicts, where it keeps
+            // its value): on its own fields it then holds the merged values.
+            let applied = match (&merged, wanted) {
+                (Some(m), Some(w)) if result.conflicts.is_empty() => {
+                    Some(restrict(&m.value, &w.value))
+                }
+                _ => wanted.map(|w| w.value.clone()),
+            };
             if proposes {
                 if let Some(m) = &merged {
-                    let value = advance(
-                        base.map(|b| &b.value),
-                        wanted.map(|w| &w.value),
-                        Some(&m.value),
-                    )
-                    .unwrap_or_else(|| m.value.clone());
+                    let value = advance(base.map(|b| &b.value), applied.as_ref(), Some(&m.value))
+                        .unwrap_or_else(|| m.value.clone());
                     state.proposed.insert(
                         id.clone(),
                         Synced {
@@ -611,21 +615,13 @@ impl SyncSession {
                     },
                 });
             }
-            // Agreement advances, field by field, where both sides now hold the same value;
-            // while a proposal is open the repo side is still to come.
-            if !proposes {
-                // The vendor applies this sync's vendor changes (outside conflicts, where it
-                // keeps its value): on its own fields it then holds the merged values.
-                let applied = match (&merged, wanted) {
-                    (Some(m), Some(w)) if result.conflicts.is_empty() => {
-                        Some(restrict(&m.value, &w.value))
-                    }
-                    _ => wanted.map(|w| w.value.clone()),
-                };
+            // Agreement advances, field by field, where both sides now hold the same value (a
+            // field the sync branch proposes is not there yet: the repo still differs).
+            {
                 match advance(base.map(|b| &b.value), applied.as_ref(), repo_value) {
                     Some(value) => {
-                        let m = merged
-                            .as_ref()
+                        let m = if proposes { current } else { merged.as_ref() }
+                            .or(merged.as_ref())
                             .or(current)
                             .or(wanted)
                             .expect("a side exists");
@@ -643,7 +639,7 @@ impl SyncSession {
                     }
                     None => {}
                 }
-                if result.conflicts.is_empty() {
+                if result.conflicts.is_empty() && !proposes {
                     state.resolutions.remove(id);
                 }
             }
