@@ -120,7 +120,6 @@ fn monitors() -> Vec<Desired> {
 }
 
 struct Demo {
-    root: PathBuf,
     work: PathBuf,
     url: String,
     cache: PathBuf,
@@ -237,7 +236,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let demo = Demo {
         url: format!("file://{}", remote.display()),
         cache: root.join("vendor-caches"),
-        root: root.clone(),
         work: work.clone(),
         style: style(),
     };
@@ -363,7 +361,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         "sync state:         git -C {} show refs/interop/acme-bi/base:base.json",
         remote.display()
     );
-    let _ = &demo.root;
     Ok(code)
 }
 

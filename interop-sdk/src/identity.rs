@@ -96,18 +96,10 @@ pub fn match_identities(
             .filter(|(v, _)| !ids.contains(v))
             .map(|(_, s)| s.name.as_str())
             .collect();
-        let best = repo
-            .iter()
-            .filter(|(uid, s)| {
-                s.kind == agreed.state.kind
-                    && !out.claimed.contains(*uid)
-                    && !taken_by_vendor.contains(s.name.as_str())
-            })
-            .map(|(uid, s)| (similarity(&agreed.state.value, &s.value), uid))
-            .filter(|(score, _)| *score >= 0.5)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((_, uid)) = best {
-            let uid = uid.clone();
+        let best = best_match(&agreed.state, repo, |uid, s| {
+            !out.claimed.contains(uid) && !taken_by_vendor.contains(s.name.as_str())
+        });
+        if let Some(uid) = best {
             claim(&mut out, id, &uid);
         }
     }
@@ -132,8 +124,18 @@ pub fn match_identities(
 /// The repo resource that `state` most likely became after a rename by the customer: the one
 /// of the same kind, under another name, whose fields match best (at least half of them).
 pub fn renamed(state: &ResourceState, repo: &BTreeMap<String, ResourceState>) -> Option<String> {
+    best_match(state, repo, |_, s| s.name != state.name)
+}
+
+/// The repo resource of `state`'s kind, among those `allowed`, whose fields match `state`'s
+/// best, if at least half of them match.
+fn best_match(
+    state: &ResourceState,
+    repo: &BTreeMap<String, ResourceState>,
+    allowed: impl Fn(&str, &ResourceState) -> bool,
+) -> Option<String> {
     repo.iter()
-        .filter(|(_, s)| s.kind == state.kind && s.name != state.name)
+        .filter(|(uid, s)| s.kind == state.kind && allowed(uid, s))
         .map(|(uid, s)| (similarity(&state.value, &s.value), uid))
         .filter(|(score, _)| *score >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0))

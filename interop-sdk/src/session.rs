@@ -563,7 +563,6 @@ impl SyncSession {
                         }
                     }
                 }
-                let _ = &merged;
             }
             // The vendor applies this sync's vendor changes (outside conflicts, where it keeps
             // its value): on its own fields it then holds the merged values.
@@ -727,11 +726,7 @@ impl SyncSession {
         let mut commit = None;
         let mut created = false;
         if !plan.is_noop() {
-            let mut writes = FileWrite::from_changes(&interop_sync::edit::plan::PlannedChanges {
-                files: plan.files.clone(),
-                deleted: plan.deleted.clone(),
-                errors: vec![],
-            });
+            let mut writes = FileWrite::from_files(&plan.files, &plan.deleted);
             writes.sort_by(|a, b| a.path().cmp(b.path()));
             let request = CommitRequest {
                 parent: plan.main,

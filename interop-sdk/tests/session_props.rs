@@ -3,8 +3,11 @@
 //! lost; a second sync changes nothing; a vendor that applies `pull()` and syncs again has
 //! nothing left to do.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::PathBuf;
+
+use common::git;
 
 use interop_sdk::sync::edit::plan::{PlanOptions, ResourceOp, apply_plan};
 use interop_sdk::sync::model::ResourceKind;
@@ -13,34 +16,6 @@ use interop_sdk::sync::read::{FolderSource, Reader};
 use interop_sdk::{Desired, Scope, SessionOptions, SyncSession, VendorChange};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "c")
-        .env("GIT_AUTHOR_EMAIL", "c@example.com")
-        .env("GIT_COMMITTER_NAME", "c")
-        .env("GIT_COMMITTER_EMAIL", "c@example.com")
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 const FIELDS: [&str; 3] = ["label", "description", "expr"];
 const EXPRS: [&str; 3] = [
@@ -80,16 +55,8 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let tmp = tempfile::tempdir().unwrap();
-        let repo = tmp.path().join("repo");
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../interop-sync/tests/fixtures/projects/shop"),
-            &repo,
-        );
-        git(&repo, &["init", "-q", "-b", "main"]);
-        git(&repo, &["add", "-A"]);
-        git(&repo, &["commit", "-qm", "shop"]);
+        let tmp = common::repo();
+        let repo = tmp.path().to_path_buf();
         let session = SyncSession::open(&repo, SessionOptions::new("acme", Scope::bi())).unwrap();
         let vendor = json!({
             "name": "revenue_per_order",

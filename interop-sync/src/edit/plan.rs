@@ -656,6 +656,13 @@ fn path_of(base: &str, field: &str) -> YamlPath {
     p
 }
 
+/// The path of the column entry named `column` under the entry at `base`.
+fn column_path(base: &str, column: &str) -> YamlPath {
+    let mut path = path_of(base, "columns");
+    path.0.push(Segment::Named(column.to_string()));
+    path
+}
+
 /// A `Set` of a dotted field under `node` at `base`: set where the field exists, else create
 /// the first missing key with the rest nested inside it.
 fn set_nested(base: &str, node: &Node, field: &str, value: Value) -> YamlEdit {
@@ -844,8 +851,7 @@ fn plan_yaml_op(
         } => {
             let r = find(project, resource)?;
             let (file, base, _) = entry(r)?;
-            let mut path = path_of(base, "columns");
-            path.0.push(Segment::Named(column.clone()));
+            let mut path = column_path(base, column);
             path.0
                 .extend(field.split('.').map(|s| Segment::Key(s.to_string())));
             Ok(vec![(file.to_string(), YamlEdit::Remove { path })])
@@ -853,9 +859,12 @@ fn plan_yaml_op(
         ResourceOp::RemoveColumn { resource, column } => {
             let r = find(project, resource)?;
             let (file, base, _) = entry(r)?;
-            let mut path = path_of(base, "columns");
-            path.0.push(Segment::Named(column.clone()));
-            Ok(vec![(file.to_string(), YamlEdit::Remove { path })])
+            Ok(vec![(
+                file.to_string(),
+                YamlEdit::Remove {
+                    path: column_path(base, column),
+                },
+            )])
         }
         ResourceOp::AddTest {
             resource,

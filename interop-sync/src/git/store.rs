@@ -511,8 +511,15 @@ impl FileWrite {
     /// The writes of an applied edit plan: changed and new files, then deleted ones. Files the
     /// plan could not edit are not in `changes.files`, so they are not written.
     pub fn from_changes(changes: &crate::edit::plan::PlannedChanges) -> Vec<FileWrite> {
-        let mut writes: Vec<FileWrite> = changes
-            .files
+        Self::from_files(&changes.files, &changes.deleted)
+    }
+
+    /// The writes of changed and new files, then of deleted ones.
+    pub fn from_files(
+        files: &[crate::edit::plan::FileChange],
+        deleted: &[String],
+    ) -> Vec<FileWrite> {
+        let mut writes: Vec<FileWrite> = files
             .iter()
             .map(|f| FileWrite::Put {
                 path: f.path.clone(),
@@ -520,8 +527,7 @@ impl FileWrite {
             })
             .collect();
         writes.extend(
-            changes
-                .deleted
+            deleted
                 .iter()
                 .map(|path| FileWrite::Delete { path: path.clone() }),
         );
