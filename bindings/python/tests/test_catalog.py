@@ -42,10 +42,10 @@ def test_an_owner_note_round_trips_and_leaves_everything_else_alone(repo: Path) 
     assert session.status().to_dict()["agreed"] == 1
 
     edit_file(repo, "models/marts/finance/_finance__models.yml", "steward: finance", "steward: revenue-ops")
-    [change] = mine(session.pull())
-    assert change.id == "c1" and change.value is not None
-    assert change.value["config"]["meta"]["steward"] == "revenue-ops"
-    assert "sql" not in change.value, "a catalog never sees SQL"
+    [pulled] = mine(session.pull())
+    assert pulled.id == "c1" and pulled.value is not None
+    assert pulled.value["config"]["meta"]["steward"] == "revenue-ops"
+    assert "sql" not in pulled.value, "a catalog never sees SQL"
 
 
 def test_a_description_both_sides_know_conflicts_until_resolved(repo: Path) -> None:
@@ -73,7 +73,7 @@ def test_sql_and_new_models_are_outside_a_catalog(repo: Path) -> None:
     with pytest.raises(ix.ScopeError, match="creating a model"):
         session.plan([ix.Desired("c2", "model", "not_in_repo", {"description": "x"})])
     with pytest.raises(ix.InputError) as raised:
-        session.resolve("c1", "description", "both")
+        session.resolve("c1", "description", "both")  # type: ignore[arg-type]
     assert raised.value.yaml_path == "choice"
 
 
@@ -88,7 +88,7 @@ def test_a_custom_scope_object_or_dict_works_like_a_category(repo: Path) -> None
     dict_session = ix.Session(repo, VENDOR, scope.to_dict())
     assert dict_session.scope == scope
     with pytest.raises(ix.InputError, match="unknown category 'sales'"):
-        ix.Session(repo, VENDOR, "sales")
+        ix.Session(repo, VENDOR, "sales")  # type: ignore[arg-type]
     with pytest.raises(ix.InputError, match="unknown policy"):
         ix.Session(repo, VENDOR, "catalog", policy="prefer-both")  # type: ignore[arg-type]
 
