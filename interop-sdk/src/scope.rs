@@ -55,6 +55,9 @@ pub struct Scope {
     /// The kinds the vendor may delete.
     #[serde(default)]
     pub delete: Vec<ResourceKind>,
+    /// When `sql` is among the fields: the kinds whose SQL the vendor owns (empty: every kind).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sql_kinds: Vec<ResourceKind>,
 }
 
 /// A desired object that reaches outside the session's scope.
@@ -75,6 +78,7 @@ impl Scope {
             fields: vec![],
             create: kinds.to_vec(),
             delete: kinds.to_vec(),
+            sql_kinds: vec![],
         }
     }
 
@@ -90,6 +94,7 @@ impl Scope {
                 ResourceKind::Exposure,
                 ResourceKind::Metric,
                 ResourceKind::SemanticModel,
+                ResourceKind::Group,
             ],
             fields: [
                 "description",
@@ -108,6 +113,7 @@ impl Scope {
             .to_vec(),
             create: vec![],
             delete: vec![],
+            sql_kinds: vec![],
         }
     }
 
@@ -124,12 +130,13 @@ impl Scope {
             fields: vec![],
             create: kinds.clone(),
             delete: kinds.clone(),
+            sql_kinds: vec![],
             kinds,
         }
     }
 
     /// Observability tools: data tests, freshness and docs on models, sources, seeds and
-    /// snapshots; singular tests as their own SQL files.
+    /// snapshots; singular tests as their own SQL files (the only SQL they own).
     pub fn observability() -> Scope {
         Scope {
             kinds: vec![
@@ -156,6 +163,7 @@ impl Scope {
             .to_vec(),
             create: vec![ResourceKind::SingularTest],
             delete: vec![ResourceKind::SingularTest],
+            sql_kinds: vec![ResourceKind::SingularTest],
         }
     }
 
@@ -166,6 +174,31 @@ impl Scope {
     /// Whether the scope owns the SQL of SQL-file resources.
     pub fn owns_sql(&self) -> bool {
         self.fields.is_empty() || self.fields.iter().any(|f| f == "sql")
+    }
+
+    /// Whether the scope owns the SQL of resources of this kind.
+    pub fn owns_sql_of(&self, kind: ResourceKind) -> bool {
+        self.owns_sql() && (self.sql_kinds.is_empty() || self.sql_kinds.contains(&kind))
+    }
+
+    /// `value`, a state of a resource of `kind`, reduced to the fields the scope owns for
+    /// that kind.
+    pub fn project_for(&self, kind: ResourceKind, value: &Value) -> Value {
+        let mut out = self.project(value);
+        if !self.owns_sql_of(kind)
+            && let Value::Object(map) = &mut out
+        {
+            map.shift_remove("sql");
+        }
+        out
+    }
+
+    /// The first field of `value`, a state of a resource of `kind`, outside the scope.
+    pub fn outside_for(&self, kind: ResourceKind, value: &Value) -> Option<String> {
+        if value.get("sql").is_some() && !self.owns_sql_of(kind) {
+            return Some("sql".into());
+        }
+        self.outside(value)
     }
 
     /// Whether the session reads and writes this kind.
@@ -275,7 +308,9 @@ fn project_value(value: &Value, patterns: &[Pattern], path: &[Seg]) -> Option<Va
                         inner.insert("name".into(), Value::String(name));
                         let mut rest = project_object(map, patterns, &here);
                         rest.remove("name");
-                        if rest.is_empty() {
+                        // An item that is only its name (a column the vendor keeps, with
+                        // nothing of its own left) is inside the scope as it is.
+                        if rest.is_empty() && map.len() > 1 {
                             return None;
                         }
                         inner.append(&mut rest);
@@ -354,10 +389,29 @@ mod tests {
             Some("config.materialized")
         );
         assert_eq!(scope.outside(&scope.project(&model)), None);
+        let named_only = json!({"name": "orders", "columns": [{"name": "id"}]});
+        assert_eq!(scope.outside(&named_only), None);
         assert_eq!(
             Scope::everything(&[ResourceKind::Model]).outside(&model),
             None
         );
+    }
+
+    #[test]
+    fn observability_owns_the_sql_of_singular_tests_only() {
+        let scope = Scope::observability();
+        let model = json!({"name": "orders", "sql": "select 1", "data_tests": ["x"]});
+        assert_eq!(
+            scope.outside_for(ResourceKind::Model, &model).as_deref(),
+            Some("sql")
+        );
+        assert_eq!(
+            scope.project_for(ResourceKind::Model, &model),
+            json!({"name": "orders", "data_tests": ["x"]})
+        );
+        let test = json!({"name": "assert_x", "sql": "select 1 where false"});
+        assert_eq!(scope.outside_for(ResourceKind::SingularTest, &test), None);
+        assert_eq!(scope.project_for(ResourceKind::SingularTest, &test), test);
     }
 
     #[test]

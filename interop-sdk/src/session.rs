@@ -409,7 +409,7 @@ impl SyncSession {
             }
             let mut state = state_of(&project, &source, r, self.options.scope.owns_sql())
                 .map_err(|e| SessionError::Read(e.to_string()))?;
-            state.value = self.options.scope.project(&state.value);
+            state.value = self.options.scope.project_for(r.kind, &state.value);
             states.insert(r.unique_id.as_str().to_string(), state);
         }
         let states = Arc::new(states);
@@ -452,7 +452,7 @@ impl SyncSession {
                     d.id
                 )));
             }
-            if let Some(field) = scope.outside(&state.value) {
+            if let Some(field) = scope.outside_for(state.kind, &state.value) {
                 return Err(ScopeError {
                     object: d.id.clone(),
                     what: format!("the field '{field}'"),

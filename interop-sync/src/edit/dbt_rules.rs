@@ -35,10 +35,24 @@ pub fn looks_like_jinja(text: &str) -> bool {
 /// assert_eq!(escape_jinja("Plain text"), "Plain text");
 /// ```
 pub fn escape_jinja(text: &str) -> String {
-    if !looks_like_jinja(text) {
+    if !looks_like_jinja(text) || is_escaped(text) {
         return text.to_string();
     }
     // `{% endraw %}` inside the text would end the raw block early; split around it.
+    wrap(text)
+}
+
+/// Whether `text` is exactly what [`escape_jinja`] makes of some text: escaping it again
+/// leaves it as it is, so a value that already went through the escape (a state read back
+/// from the repo) is written unchanged.
+pub fn is_escaped(text: &str) -> bool {
+    text.starts_with("{% raw %}") && text.ends_with("{% endraw %}") && {
+        let inner = unescape_jinja(text);
+        inner != text && looks_like_jinja(&inner) && wrap(&inner) == text
+    }
+}
+
+fn wrap(text: &str) -> String {
     let inner = text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}");
     format!("{{% raw %}}{inner}{{% endraw %}}")
 }
@@ -238,5 +252,14 @@ mod tests {
             unescape_jinja(&escape_jinja("a {% endraw %} b {{ x }}")),
             "a {% endraw %} b {{ x }}"
         );
+        // Escaping is idempotent: text read back from the repo is written as it is.
+        for text in ["{{ x }}", "a {% endraw %} b {{ x }}", "{% raw %}{{ y }}"] {
+            let once = escape_jinja(text);
+            assert!(is_escaped(&once), "{once}");
+            assert_eq!(escape_jinja(&once), once);
+        }
+        assert!(!is_escaped(
+            "{% raw %}plain{% endraw %} and {{ x }}{% raw %}{% endraw %}"
+        ));
     }
 }
