@@ -30,7 +30,8 @@ pub struct RepoView {
     pub packages: BTreeSet<String>,
     /// The folders dbt reads tests from (`test-paths`).
     pub test_paths: Vec<String>,
-    /// The repo's resources of the scope's kinds (all their fields), by unique id.
+    /// The repo's resources of the scope's kinds (the fields the scope owns, as the session
+    /// sees them), by unique id.
     pub states: BTreeMap<String, ResourceState>,
     /// The vendor ids the sync state binds, with the unique id each is bound to.
     pub bound: BTreeMap<String, String>,
@@ -63,8 +64,9 @@ impl RepoView {
             {
                 continue;
             }
-            let state = state_of(&project, &source, r, options.scope.owns_sql_of(r.kind))
+            let mut state = state_of(&project, &source, r, options.scope.owns_sql_of(r.kind))
                 .map_err(|e| SessionError::Read(e.to_string()))?;
+            state.value = options.scope.project_for(r.kind, &state.value);
             view.states.insert(r.unique_id.as_str().to_string(), state);
         }
         if let Some(stored) = GitRefBaseStore::for_vendor(store, &options.vendor)?.load()? {
@@ -202,6 +204,11 @@ pub fn is_doc_reference(text: &str) -> bool {
         && t.matches("{{").count() == 1
         && looks_like_jinja(t)
         && interop_sync::read::jinja::doc_refs(t).len() == 1
+}
+
+/// Whether a unique id names one version of a versioned model (`model.shop.dim_customers.v2`).
+pub fn is_versioned(unique_id: &str) -> bool {
+    unique_id.starts_with("model.") && unique_id.split('.').count() > 3
 }
 
 /// A string field of a JSON object.
