@@ -13,7 +13,9 @@
 //! | `terms` | `config.meta.glossary_terms` | `config.meta.glossary_terms` |
 //! | `meta` | the other keys of `config.meta` | the other keys of `config.meta` |
 //!
-//! Columns take `description`, and `config.meta` / `config.tags` the same way. An entry that
+//! Columns take `description`, and `config.meta` / `config.tags` the same way. A docs block
+//! (`{kind: doc, name: finance_orders}`) takes a description only: its text, edited inside
+//! the block, while every `{{ doc('finance_orders') }}` stays as written. An entry that
 //! keeps `meta:` or `tags:` at its top level (or a repo on dbt before 1.10) is written there
 //! instead. A value the repo already holds in a form that means the same is kept as written:
 //! a description that is `{{ doc('x') }}` (or any of the customer's own Jinja) stays byte for
@@ -55,6 +57,8 @@ pub enum CatalogKind {
     Metric,
     /// A semantic model.
     SemanticModel,
+    /// A docs block (`{% docs name %}`): its description is the block's text.
+    Doc,
 }
 
 const KINDS: &[(CatalogKind, ResourceKind, &str)] = &[
@@ -70,6 +74,7 @@ const KINDS: &[(CatalogKind, ResourceKind, &str)] = &[
         ResourceKind::SemanticModel,
         "semantic_model",
     ),
+    (CatalogKind::Doc, ResourceKind::Doc, "doc"),
 ];
 
 impl CatalogKind {
@@ -562,6 +567,18 @@ impl Catalog {
                             .unwrap_or_default()
                     ),
                     reason: "annotated twice".into(),
+                });
+            }
+            if a.target.kind == CatalogKind::Doc
+                && (a.column.is_some()
+                    || a.owner.is_some()
+                    || !a.tags.is_empty()
+                    || !a.terms.is_empty()
+                    || !a.meta.is_empty())
+            {
+                return Err(CatalogError {
+                    target: a.target.object_id(),
+                    reason: "a docs block has a text (its description) and nothing else".into(),
                 });
             }
             if a.column.is_some() && a.owner.is_some() && a.target.kind.has_owner_property() {

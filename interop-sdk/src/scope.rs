@@ -82,8 +82,8 @@ impl Scope {
         }
     }
 
-    /// Catalogs: descriptions, owners, tags and meta on existing resources and columns; never
-    /// SQL, never a new or removed resource.
+    /// Catalogs: descriptions, owners, tags and meta on existing resources and columns, and
+    /// the text of docs blocks; never SQL, never a new or removed resource.
     pub fn catalog() -> Scope {
         Scope {
             kinds: vec![
@@ -95,6 +95,7 @@ impl Scope {
                 ResourceKind::Metric,
                 ResourceKind::SemanticModel,
                 ResourceKind::Group,
+                ResourceKind::Doc,
             ],
             fields: [
                 "description",

@@ -107,6 +107,15 @@ fn edited(catalog: &Catalog) -> Catalog {
         name: Some("Finance Analytics".into()),
         email: vec!["finance@shop.example.com".into()],
     });
+    // A docs block's text, edited by the catalog: every `{{ doc('order_status') }}` stays.
+    let docs = Target::new(CatalogKind::Doc, "order_status");
+    let d = annotation(&mut catalog, &docs, None);
+    let text = d.description.clone().expect("the block's text");
+    d.description = Some(text.replace(
+        "| placed         | checkout finished, payment not captured yet       |",
+        "| placed         | checkout finished, payment not captured yet (see {{ the runbook }}) |",
+    ));
+    assert_ne!(d.description.as_deref(), Some(text.as_str()));
     let seed = Target::new(CatalogKind::Seed, "country_codes");
     let s = annotation(&mut catalog, &seed, Some("region"));
     s.description = Some("Sales region (AMER, EMEA, APAC).".into());
@@ -147,6 +156,18 @@ fn annotations_round_trip_and_a_doc_reference_is_kept_byte_for_byte() {
         "a doc() reference was touched:\n{diff}"
     );
     assert!(!diff.contains(".sql"), "{diff}");
+    let docs = git(
+        repo.path(),
+        &[
+            "show",
+            &format!("{BRANCH}:models/staging/shop_db/_shop_db__docs.md"),
+        ],
+    );
+    assert!(
+        docs.contains("{% docs order_status %}\n{% raw %}Lifecycle state of an order:"),
+        "{docs}"
+    );
+    assert!(docs.contains("(see {{ the runbook }}) |"), "{docs}");
     if let Some(out) = dbt_check(export(repo.path(), BRANCH).path(), &[]) {
         assert!(out.contains("OK parse"), "{out}");
     }
@@ -223,12 +244,16 @@ fn a_catalog_never_writes_sql_nor_creates_resources() {
         Err(SessionError::Scope(e)) => assert!(e.what.contains("creating"), "{e}"),
         other => panic!("expected a scope error, got {other:?}"),
     }
-    // A real plan of every kind of annotation touches YAML only.
+    // A real plan of every kind of annotation touches properties YAML and docs blocks only.
     let catalog = edited(&start(&session));
     let plan = session.plan(&catalog.to_desired(&view).unwrap()).unwrap();
     assert!(!plan.files.is_empty());
     for f in &plan.files {
-        assert!(f.path.ends_with(".yml"), "{} is not YAML", f.path);
+        assert!(
+            f.path.ends_with(".yml") || f.path.ends_with(".md"),
+            "{} is neither properties nor docs",
+            f.path
+        );
     }
     assert!(plan.deleted.is_empty());
 }

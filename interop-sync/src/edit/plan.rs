@@ -17,7 +17,8 @@ use crate::read::{Project, ProjectSource};
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourceOp {
     /// Sets a field of the resource's YAML entry; `field` is a dotted path such as
-    /// `description`, `label` or `config.meta.owner`. Missing parents are created.
+    /// `description`, `label` or `config.meta.owner`. Missing parents are created. The
+    /// `description` of a docs block is its text.
     Set {
         /// The resource.
         resource: String,
@@ -843,6 +844,25 @@ fn plan_op(
         }
         ResourceOp::AddSingularTest { name, sql, file } => {
             return add_singular_test(project, name, sql, file.as_deref());
+        }
+        ResourceOp::Set {
+            resource,
+            field,
+            value: Value::String(text),
+        } if field == "description"
+            && project
+                .get(resource)
+                .is_some_and(|r| r.kind == ResourceKind::Doc) =>
+        {
+            // A docs block's description is its text.
+            let r = find(project, resource)?;
+            return Ok(vec![(
+                r.location.file.clone(),
+                FileEdit::DocsBody {
+                    name: r.name.clone(),
+                    text: super::dbt_rules::escape_jinja(text),
+                },
+            )]);
         }
         ResourceOp::ReplaceSql { resource, sql } => {
             let r = find(project, resource)?;
