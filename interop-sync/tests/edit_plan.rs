@@ -422,6 +422,12 @@ fn a_changed_test_list_is_edited_item_by_item_and_singular_tests_are_files() {
             field: "data_tests".into(),
             value: json!(["unique", "not_null", {"not_negative": {"arguments": {"allow_null": false}}}]),
         },
+        // A docs block's description is its text.
+        ResourceOp::Set {
+            resource: "doc.shop.order_status".into(),
+            field: "description".into(),
+            value: json!("Lifecycle state of an order (see the checkout service)."),
+        },
         ResourceOp::AddSingularTest {
             name: "assert_positive_totals".into(),
             sql: "select order_id\nfrom {{ ref('orders') }}\nwhere order_total < 0".into(),
@@ -469,6 +475,14 @@ fn a_changed_test_list_is_edited_item_by_item_and_singular_tests_are_files() {
         ),
         tail_after
     );
+    let docs = changes
+        .files
+        .iter()
+        .find(|f| f.path == "models/staging/shop_db/_shop_db__docs.md")
+        .expect("the docs file");
+    assert!(docs.after.contains(
+        "{% docs order_status %}\nLifecycle state of an order (see the checkout service).\n{% enddocs %}"
+    ));
     let singular = changes
         .files
         .iter()
