@@ -241,7 +241,7 @@ pub enum CatalogChange {
     /// column.
     Set {
         /// The annotation as the repo has it now.
-        annotation: Annotation,
+        annotation: Box<Annotation>,
         /// The fields that changed (`description`, `owner`, `tags`, `terms`, `meta`).
         fields: Vec<String>,
     },
@@ -696,7 +696,7 @@ impl Catalog {
                 None => changed_fields(&Annotation::new(a.target.clone(), None), a),
             };
             out.push(CatalogChange::Set {
-                annotation: a.clone(),
+                annotation: Box::new(a.clone()),
                 fields,
             });
         }
@@ -728,8 +728,8 @@ impl Catalog {
                     .iter_mut()
                     .find(|a| a.target == annotation.target && a.column == annotation.column)
                 {
-                    Some(a) => *a = annotation.clone(),
-                    None => self.annotations.push(annotation.clone()),
+                    Some(a) => *a = (**annotation).clone(),
+                    None => self.annotations.push((**annotation).clone()),
                 }
             }
         }
