@@ -226,13 +226,8 @@ pub(super) fn parse_singular(
     let mut comment = Vec::new();
     while let Some(line) = rest.strip_prefix("--") {
         let end = line.find('\n').map_or(line.len(), |i| i + 1);
-        comment.push(
-            line[..end]
-                .trim_end_matches(['\n', '\r'])
-                .strip_prefix(' ')
-                .unwrap_or(line[..end].trim_end_matches(['\n', '\r']))
-                .to_string(),
-        );
+        let text = line[..end].trim_end_matches(['\n', '\r']);
+        comment.push(text.strip_prefix(' ').unwrap_or(text).to_string());
         rest = &line[end..];
     }
     let mut config = Map::new();
@@ -583,5 +578,59 @@ impl Observability {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_test_forms_read_as_one_monitor() {
+        let view = RepoView::default();
+        let target = Target::model("orders");
+        let current = json!({"accepted_values": {
+            "arguments": {"values": ["a", "b"]},
+            "config": {"severity": "warn", "where": "x > 1", "meta": {"owner": "@dq"}, "tags": ["t"]}
+        }});
+        let old = json!({"accepted_values": {
+            "values": ["a", "b"], "severity": "warn", "where": "x > 1",
+            "config": {"meta": {"owner": "@dq"}, "tags": ["t"]}
+        }});
+        let a = parse_item(&current, &target, Some("status"), "m", &view);
+        let b = parse_item(&old, &target, Some("status"), "m", &view);
+        assert_eq!(a, b);
+        assert_eq!(a.severity, Some(Severity::Warn));
+        assert_eq!(a.owner.as_deref(), Some("@dq"));
+        assert_eq!(a.config, *json!({"tags": ["t"]}).as_object().unwrap());
+        assert!(a.editable());
+        // An argument the check does not know makes it opaque.
+        let odd = json!({"accepted_values": {"arguments": {"values": ["a"], "case": "lower"}}});
+        let m = parse_item(&odd, &target, Some("status"), "m", &view);
+        assert!(matches!(m.check, Check::Generic { .. }) && !m.editable());
+    }
+
+    #[test]
+    fn a_singular_test_reads_its_description_and_config() {
+        let view = RepoView::default();
+        let text = "-- Orders are paid.\n-- Refunds aside.\n{{ config(severity='warn', meta={'owner': '@billing'}) }}\n\nselect * from {{ ref('orders') }} where paid < total\n";
+        let m = parse_singular("s1", "assert_paid", text, None, &view);
+        assert_eq!(
+            m.description.as_deref(),
+            Some("Orders are paid.\nRefunds aside.")
+        );
+        assert_eq!(m.severity, Some(Severity::Warn));
+        assert_eq!(m.owner.as_deref(), Some("@billing"));
+        assert_eq!(m.target, Some(Target::model("orders")));
+        assert!(matches!(&m.check, Check::CustomSql { sql, .. } if sql.starts_with("select *")));
+        assert_eq!(
+            super::super::write::singular_text(
+                &m,
+                "select * from {{ ref('orders') }} where paid < total",
+                true
+            ),
+            text
+        );
     }
 }
