@@ -618,6 +618,10 @@ impl SyncSession {
             // field the sync branch proposes is not there yet: the repo still differs).
             {
                 match advance(base.map(|b| &b.value), applied.as_ref(), repo_value) {
+                    // Gone on both sides: nothing is agreed any more.
+                    _ if wanted.is_none() && current.is_none() && merged.is_none() => {
+                        state.agreed.remove(id);
+                    }
                     Some(value) => {
                         let m = if proposes { current } else { merged.as_ref() }
                             .or(merged.as_ref())
@@ -632,9 +636,6 @@ impl SyncSession {
                                 before: None,
                             },
                         );
-                    }
-                    None if wanted.is_none() && current.is_none() => {
-                        state.agreed.remove(id);
                     }
                     None => {}
                 }

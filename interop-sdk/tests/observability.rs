@@ -576,3 +576,70 @@ fn a_warn_monitor_catches_a_planted_bad_row_and_the_others_pass() {
         .collect();
     assert!(failed.is_empty(), "{failed:#?}");
 }
+
+#[test]
+fn a_customer_rename_moves_the_monitors_to_the_new_name() {
+    let repo = repo();
+    let session = session(repo.path());
+    let mut objects = monitors();
+    sync(&session, &objects);
+    merge(repo.path(), BRANCH);
+    sync(&session, &objects);
+
+    // The customer renames the staging model (its file and its properties entry).
+    git(
+        repo.path(),
+        &[
+            "mv",
+            "models/staging/shop_db/stg_shop_db__customers.sql",
+            "models/staging/shop_db/stg_shop_db__accounts.sql",
+        ],
+    );
+    edit_file(
+        repo.path(),
+        "models/staging/shop_db/_shop_db__models.yml",
+        "  - name: stg_shop_db__customers\n",
+        "  - name: stg_shop_db__accounts\n",
+    );
+    let view = RepoView::read(&session).unwrap();
+    let changes = objects.changes(&session.pull().unwrap(), &view);
+    let moved: Vec<(&str, &[String])> = changes
+        .iter()
+        .filter_map(|c| match c {
+            ObservabilityChange::MonitorUpdated { monitor, fields } => {
+                Some((monitor.id.as_str(), fields.as_slice()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        moved,
+        [
+            ("wt-1", &["target".to_string()][..]),
+            ("wt-4", &["target".to_string()][..])
+        ],
+        "{changes:#?}"
+    );
+    assert!(
+        !changes
+            .iter()
+            .any(|c| matches!(c, ObservabilityChange::MonitorDeleted { .. })),
+        "{changes:#?}"
+    );
+    objects.apply(&changes);
+    assert!(
+        objects
+            .monitors
+            .iter()
+            .any(|m| m.id == "wt-1" && m.target == Some(Target::model("stg_shop_db__accounts")))
+    );
+    // Nothing to write after the vendor follows the rename.
+    let view = RepoView::read(&session).unwrap();
+    let plan = session.plan(&objects.to_desired(&view).unwrap()).unwrap();
+    assert!(
+        plan.is_noop() && plan.conflicts.is_empty(),
+        "{:#?}\n{:#?}",
+        plan.changes,
+        plan.conflicts
+    );
+}

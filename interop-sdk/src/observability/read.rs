@@ -411,6 +411,7 @@ impl Observability {
     /// (same id), new tests are new monitors, removed tests delete theirs; descriptions of the
     /// monitored resources follow.
     pub fn changes(&self, changes: &[VendorChange], view: &RepoView) -> Vec<ObservabilityChange> {
+        let renames = self.renames(changes, view);
         let mut out = Vec::new();
         for change in changes {
             match change {
@@ -422,7 +423,7 @@ impl Observability {
                         continue;
                     }
                     let target = Target::from_unique_id(unique_id);
-                    let known: Vec<&Monitor> = self
+                    let mut known: Vec<&Monitor> = self
                         .monitors
                         .iter()
                         .filter(|m| match &m.check {
@@ -432,11 +433,29 @@ impl Observability {
                             _ => target.is_some() && m.target == target,
                         })
                         .collect();
+                    // A resource the customer renamed: the monitors of the old name.
+                    let renamed = renames.iter().find(|(_, uid)| uid == unique_id);
+                    if let Some((id, _)) = renamed {
+                        known.extend(self.known(id, view));
+                    }
                     self.match_monitors(&known, monitors, &mut out);
                     if let Some(t) = &target {
                         self.match_descriptions(t, descriptions, &mut out);
                     }
+                    if let Some(old) = renamed
+                        .and_then(|(id, _)| self.known(id, view).first().copied())
+                        .and_then(|m| m.target.clone())
+                    {
+                        for d in self.descriptions.iter().filter(|d| d.target == old) {
+                            out.push(ObservabilityChange::DescriptionRemoved {
+                                target: old.clone(),
+                                column: d.column.clone(),
+                            });
+                        }
+                    }
                 }
+                VendorChange::Deleted { id, .. }
+                    if renames.iter().any(|(renamed, _)| renamed == id) => {}
                 VendorChange::Updated {
                     id,
                     unique_id,
@@ -480,6 +499,54 @@ impl Observability {
                         out.push(ObservabilityChange::MonitorDeleted { id: m.id.clone() });
                     }
                 }
+            }
+        }
+        out
+    }
+
+    /// Resources the customer renamed, as the session reports them when it cannot tell (the
+    /// old one deleted, a new one created): a deleted object id whose monitors all reappear,
+    /// the name aside, on exactly one created resource of the same kind. Object id → the new
+    /// unique id.
+    fn renames(&self, changes: &[VendorChange], view: &RepoView) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for change in changes {
+            let VendorChange::Deleted { id, .. } = change else {
+                continue;
+            };
+            let known = self.known(id, view);
+            let Some(old) = known.first().and_then(|m| m.target.clone()) else {
+                continue;
+            };
+            if known
+                .iter()
+                .any(|m| matches!(m.check, Check::CustomSql { .. }))
+            {
+                continue;
+            }
+            let candidates: Vec<&String> = changes
+                .iter()
+                .filter_map(|c| match c {
+                    VendorChange::Created {
+                        unique_id, state, ..
+                    } if state.kind == old.kind.resource_kind() => {
+                        let (found, _) = of_state(unique_id, state, view);
+                        let all = known.iter().all(|k| {
+                            found.iter().any(|f| {
+                                Monitor {
+                                    id: k.id.clone(),
+                                    target: k.target.clone(),
+                                    ..f.clone()
+                                } == **k
+                            })
+                        });
+                        all.then_some(unique_id)
+                    }
+                    _ => None,
+                })
+                .collect();
+            if let [uid] = candidates.as_slice() {
+                out.push((id.clone(), (*uid).clone()));
             }
         }
         out
