@@ -206,6 +206,7 @@ mod tests {
                 unique_id: "metric.shop.revenue".into(),
                 state: metric("revenue", "order_total"),
                 before: None,
+                removed: false,
             },
         );
         let repo: BTreeMap<String, ResourceState> = [

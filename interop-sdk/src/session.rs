@@ -14,7 +14,7 @@ use interop_sync::git::{
     Author, BaseStore, CommitRequest, Credentials, DiffStats, FileWrite, GitError, GitRefBaseStore,
     GitStore, PrInput, PrText, RefLease, ResourceChange, ResourceChangeKind, sync_branch_name,
 };
-use interop_sync::merge::{Conflict, Policies, Policy, merge_resource};
+use interop_sync::merge::{Conflict, Policies, Policy, merge_resource, put};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, changed_fields, ops_between, state_of};
 use interop_sync::read::{Project, Reader};
@@ -477,9 +477,11 @@ impl SyncSession {
         let branch_expected = self.store.ref_target(&branch_ref)?;
         settle_proposals(&mut state, repo, branch_expected.is_none());
         if desired.is_none() {
+            // The vendor holds what was agreed, less what it asked to remove.
             vendor = state
                 .agreed
                 .iter()
+                .filter(|(id, _)| !state.proposed.get(*id).is_some_and(|p| p.removed))
                 .map(|(id, s)| (id.clone(), s.state.clone()))
                 .collect();
         }
@@ -539,6 +541,17 @@ impl SyncSession {
                     .or_else(|| current.and_then(|c| c.file.clone())),
                 value,
             });
+            // What the vendor is told: the merge, except where a field conflicts; there the
+            // vendor keeps its own value until the conflict is resolved.
+            let vendor_view = merged.as_ref().map(|m| {
+                let mut value = m.value.clone();
+                for c in &result.conflicts {
+                    if !c.path.0.is_empty() {
+                        put(&mut value, &c.path, c.vendor.clone());
+                    }
+                }
+                ResourceState { value, ..m.clone() }
+            });
             // The repo side.
             let repo_value = current.map(|s| &s.value);
             let merged_value = merged.as_ref().map(|s| &s.value);
@@ -566,10 +579,9 @@ impl SyncSession {
             }
             // The vendor applies this sync's vendor changes (outside conflicts, where it keeps
             // its value): on its own fields it then holds the merged values.
-            let applied = match (&merged, wanted) {
-                (Some(m), Some(w)) if result.conflicts.is_empty() => {
-                    Some(restrict(&m.value, &w.value))
-                }
+            let applied = match (&vendor_view, wanted) {
+                (Some(m), Some(w)) => Some(restrict(&m.value, &w.value)),
+                (None, Some(_)) if result.conflicts.is_empty() => None,
                 _ => wanted.map(|w| w.value.clone()),
             };
             if proposes {
@@ -582,6 +594,17 @@ impl SyncSession {
                             unique_id: unique_id_with(&package, m, uid.map(String::as_str)),
                             state: ResourceState { value, ..m.clone() },
                             before: current.cloned(),
+                            removed: false,
+                        },
+                    );
+                } else if let (Some(c), Some(u)) = (current, uid) {
+                    state.proposed.insert(
+                        id.clone(),
+                        Synced {
+                            unique_id: u.clone(),
+                            state: c.clone(),
+                            before: Some(c.clone()),
+                            removed: true,
                         },
                     );
                 }
@@ -589,13 +612,14 @@ impl SyncSession {
                 state.proposed.remove(id);
             }
             // The vendor side.
-            if merged_value != wanted.map(|s| &s.value) {
+            if vendor_view.as_ref().map(|s| &s.value) != wanted.map(|s| &s.value) {
                 let unique_id = merged
                     .as_ref()
                     .map(|m| unique_id_with(&package, m, uid.map(String::as_str)))
                     .or_else(|| uid.cloned())
+                    .or_else(|| state.agreed.get(id).map(|s| s.unique_id.clone()))
                     .unwrap_or_default();
-                vendor_changes.push(match (&merged, wanted) {
+                vendor_changes.push(match (&vendor_view, wanted) {
                     (Some(m), Some(w)) => VendorChange::Updated {
                         id: id.clone(),
                         unique_id,
@@ -630,10 +654,11 @@ impl SyncSession {
                                 unique_id: unique_id_with(&package, m, uid.map(String::as_str)),
                                 state: ResourceState { value, ..m.clone() },
                                 before: None,
+                                removed: false,
                             },
                         );
                     }
-                    None if wanted.is_none() && current.is_none() => {
+                    None if applied.is_none() && current.is_none() => {
                         state.agreed.remove(id);
                     }
                     None => {}
@@ -870,6 +895,17 @@ fn settle_proposals(
 ) {
     let proposed = std::mem::take(&mut state.proposed);
     for (id, mut p) in proposed {
+        if p.removed {
+            // Settled when the repo no longer has it (merged) or the branch is gone (declined:
+            // the resource stays and, no longer agreed, comes back to the vendor as new).
+            let gone = !repo.contains_key(&p.unique_id);
+            if gone || (branch_gone && state.proposal_commit.is_some()) {
+                state.agreed.remove(&id);
+            } else {
+                state.proposed.insert(id, p);
+            }
+            continue;
+        }
         // What the proposal changed is measured from the agreed state, else from the repo's
         // state when it was proposed; a proposal of a new resource is taken when it exists.
         let baseline = state

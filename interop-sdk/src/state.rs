@@ -22,6 +22,9 @@ pub struct Synced {
     /// tell later whether the customer took it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<ResourceState>,
+    /// For a proposal: the vendor removed the resource and the sync branch deletes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 /// The state of a vendor's sync with one repo.
@@ -91,6 +94,8 @@ pub fn advance(
     use serde_json::{Map, Value};
     match (vendor, repo) {
         (Some(v), Some(r)) if v == r => Some(v.clone()),
+        // Both sides dropped it: they agree it is gone.
+        (None, None) => None,
         (Some(Value::Object(v)), Some(Value::Object(r))) => {
             let empty = Map::new();
             let o = old.and_then(Value::as_object).unwrap_or(&empty);
@@ -183,5 +188,10 @@ mod tests {
             Some(json!({"name": "m", "label": "A", "description": "new"}))
         );
         assert_eq!(advance(None, None, Some(&repo)), None);
+        assert_eq!(
+            advance(Some(&old), None, None),
+            None,
+            "deleted on both sides"
+        );
     }
 }
