@@ -493,6 +493,7 @@ impl SyncSession {
         let mut vendor_changes = Vec::new();
         let mut conflicts = Vec::new();
         let mut auto_resolved = Vec::new();
+        let mut refused: Vec<String> = Vec::new();
         let mut ids: BTreeSet<String> = state.agreed.keys().cloned().collect();
         ids.extend(vendor.keys().cloned());
         for id in &ids {
@@ -536,9 +537,11 @@ impl SyncSession {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
-                file: wanted
-                    .and_then(|w| w.file.clone())
-                    .or_else(|| current.and_then(|c| c.file.clone())),
+                file: merged_file(
+                    base.and_then(|b| b.file.as_deref()),
+                    wanted.and_then(|w| w.file.as_deref()),
+                    current.and_then(|c| c.file.as_deref()),
+                ),
                 value,
             });
             // What the vendor is told: the merge, except where a field conflicts; there the
@@ -555,8 +558,9 @@ impl SyncSession {
             // The repo side.
             let repo_value = current.map(|s| &s.value);
             let merged_value = merged.as_ref().map(|s| &s.value);
+            let moved = matches!((current, &merged), (Some(c), Some(m)) if c.file != m.file);
             let mut proposes = false;
-            if merged_value != repo_value {
+            if merged_value != repo_value || moved {
                 match (current, &merged) {
                     (None, Some(m)) if !scope.create.contains(&kind) => {
                         return Err(ScopeError {
@@ -569,9 +573,20 @@ impl SyncSession {
                     _ => {
                         let new_ops =
                             ops_between(uid.map(String::as_str), current, merged.as_ref());
+                        if new_ops.is_empty() && current.is_none() {
+                            refused.push(format!(
+                                "{id}: a new {} cannot be written from its state alone; \
+                                 nothing was created",
+                                kind.label()
+                            ));
+                        }
                         if !new_ops.is_empty() {
                             proposes = true;
-                            changes.push(change_of(&package, uid, current, merged.as_ref()));
+                            let mut change = change_of(&package, uid, current, merged.as_ref());
+                            if moved {
+                                change.fields.push("file".into());
+                            }
+                            changes.push(change);
                             ops.extend(new_ops);
                         }
                     }
@@ -612,7 +627,11 @@ impl SyncSession {
                 state.proposed.remove(id);
             }
             // The vendor side.
-            if vendor_view.as_ref().map(|s| &s.value) != wanted.map(|s| &s.value) {
+            let file_news = matches!(
+                (&vendor_view, wanted),
+                (Some(v), Some(w)) if w.file.is_some() && v.file != w.file
+            );
+            if vendor_view.as_ref().map(|s| &s.value) != wanted.map(|s| &s.value) || file_news {
                 let unique_id = merged
                     .as_ref()
                     .map(|m| unique_id_with(&package, m, uid.map(String::as_str)))
@@ -623,7 +642,13 @@ impl SyncSession {
                     (Some(m), Some(w)) => VendorChange::Updated {
                         id: id.clone(),
                         unique_id,
-                        fields: changed_fields(&w.value, &m.value),
+                        fields: {
+                            let mut fields = changed_fields(&w.value, &m.value);
+                            if file_news {
+                                fields.push("file".into());
+                            }
+                            fields
+                        },
                         state: m.clone(),
                     },
                     (Some(m), None) => VendorChange::Updated {
@@ -680,7 +705,8 @@ impl SyncSession {
         }
         let source = self.store.tree_source(main, &self.options.subdir)?;
         let planned = apply_plan(&project, &source, &ops, &PlanOptions::default());
-        let errors: Vec<String> = planned.errors.iter().map(|e| e.to_string()).collect();
+        let mut errors: Vec<String> = planned.errors.iter().map(|e| e.to_string()).collect();
+        errors.extend(refused);
         if state.proposed.is_empty() {
             state.proposal_commit = None;
         }
@@ -881,6 +907,15 @@ impl SyncSession {
             proposed: state.proposed.len(),
             resolutions: state.resolutions.values().map(BTreeMap::len).sum(),
         })
+    }
+}
+
+/// Where a resource lives after a sync: a move on one side is taken (the repo's wins when
+/// both moved it); a vendor without an opinion leaves it where it is.
+fn merged_file(base: Option<&str>, vendor: Option<&str>, repo: Option<&str>) -> Option<String> {
+    match (vendor, repo) {
+        (Some(v), Some(r)) if base == Some(r) && v != r => Some(v.to_string()),
+        (v, r) => r.or(v).map(str::to_string),
     }
 }
 

@@ -613,4 +613,15 @@ macro_rules! kinds {
     };
 }
 
-kinds!(model, metric, exposure);
+kinds!(
+    model,
+    seed,
+    snapshot,
+    source,
+    exposure,
+    metric,
+    saved_query,
+    group,
+    unit_test,
+    analysis,
+);

@@ -168,7 +168,7 @@ fn a_plan_that_cannot_apply_leaves_files_alone() {
     assert!(
         changes.errors[1]
             .to_string()
-            .contains("renamed by moving its file")
+            .contains("is named by its file")
     );
 }
 
@@ -281,7 +281,15 @@ fn remove_and_move_resources() {
     ];
     let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
     assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
-    assert_eq!(changes.deleted, vec![analysis.location.file.clone()]);
+    // The analyses' properties file held only this analysis: it goes too, rather than
+    // staying behind as `analyses: []`.
+    assert_eq!(
+        changes.deleted,
+        vec![
+            "analyses/_analyses.yml".to_string(),
+            analysis.location.file.clone()
+        ]
+    );
     for change in &changes.files {
         std::fs::write(tmp.path().join(&change.path), &change.after).unwrap();
     }

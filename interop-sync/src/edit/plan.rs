@@ -279,17 +279,58 @@ pub fn apply_plan(
                 continue;
             }
         };
+        let properties = path.ends_with(".yml") || path.ends_with(".yaml");
         match apply_file_edits(&editor, &before, edits) {
-            Ok(after) if after != before => out.files.push(FileChange {
-                path,
-                before: Some(before),
-                after,
-            }),
+            Ok(after) if after != before => match tidy_emptied(&before, after, properties) {
+                Some(after) => out.files.push(FileChange {
+                    path,
+                    before: Some(before),
+                    after,
+                }),
+                None => out.deleted.push(path),
+            },
             Ok(_) => {}
             Err(error) => out.errors.push(PlanError::File { file: path, error }),
         }
     }
     out
+}
+
+/// After entries were removed from a properties file: a top-level key the edit left as an empty
+/// list (`models: []`, not there before) is dropped, and a file left with nothing but
+/// `version:`, blank lines and comments is deleted (`None`).
+fn tidy_emptied(before: &str, after: String, properties: bool) -> Option<String> {
+    if !properties {
+        return Some(after);
+    }
+    let emptied = |line: &str| {
+        line.strip_suffix(": []").is_some_and(|key| {
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let was_there: Vec<&str> = before.lines().filter(|l| emptied(l)).collect();
+    let mut out = String::with_capacity(after.len());
+    let mut dropped = false;
+    for line in after.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\r', '\n']);
+        if emptied(bare) && !was_there.contains(&bare) {
+            // The blank line that separated the key from what came before goes with it.
+            if out.ends_with("\n\n") {
+                out.pop();
+            }
+            dropped = true;
+            continue;
+        }
+        out.push_str(line);
+    }
+    if !dropped {
+        return Some(after);
+    }
+    let only_version = out.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t.starts_with("version:")
+    });
+    (!only_version).then_some(out)
 }
 
 /// An edit of one file: YAML edits for properties files, a docs block's body for markdown.
@@ -1020,11 +1061,17 @@ fn plan_yaml_op(
                     | ResourceKind::Group
                     | ResourceKind::SemanticModel
                     | ResourceKind::UnitTest
-            );
+                    | ResourceKind::Source
+            ) || (r.kind == ResourceKind::Snapshot
+                && !r.location.file.ends_with(".sql"));
             if !yaml_declared {
                 return Err(PlanError::NotApplicable {
                     resource: resource.clone(),
-                    reason: "only resources declared in YAML can be renamed in place; a model is renamed by moving its file".into(),
+                    reason: format!(
+                        "the {} is named by its file: renaming it moves the file and breaks every \
+                         ref() to it, so it is left to the customer",
+                        r.kind.label()
+                    ),
                 });
             }
             let (file, base, node) = entry(r)?;

@@ -84,6 +84,16 @@ fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<Reso
             (a, b) => field_ops(id, key, a, b, &mut ops),
         }
     }
+    if let (Some(from), Some(to)) = (&current.file, &target.file)
+        && from != to
+        && entry_file(from)
+        && entry_file(to)
+    {
+        ops.push(ResourceOp::Move {
+            resource: id.to_string(),
+            to_file: to.clone(),
+        });
+    }
     if current.name != target.name {
         ops.push(ResourceOp::Rename {
             resource: id.to_string(),
@@ -91,6 +101,11 @@ fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<Reso
         });
     }
     ops
+}
+
+/// Whether a state's file is a properties file (an entry there can move to another one).
+fn entry_file(path: &str) -> bool {
+    path.ends_with(".yml") || path.ends_with(".yaml")
 }
 
 fn union_keys<'a>(a: &'a Map<String, Value>, b: &'a Map<String, Value>) -> Vec<&'a str> {
