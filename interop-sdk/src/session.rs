@@ -407,9 +407,9 @@ impl SyncSession {
             {
                 continue;
             }
-            let mut state = state_of(&project, &source, r, self.options.scope.owns_sql())
+            let mut state = state_of(&project, &source, r, self.options.scope.owns_sql_of(r.kind))
                 .map_err(|e| SessionError::Read(e.to_string()))?;
-            state.value = self.options.scope.project(&state.value);
+            state.value = self.options.scope.project_kind(r.kind, &state.value);
             states.insert(r.unique_id.as_str().to_string(), state);
         }
         let states = Arc::new(states);
@@ -452,7 +452,7 @@ impl SyncSession {
                     d.id
                 )));
             }
-            if let Some(field) = scope.outside(&state.value) {
+            if let Some(field) = scope.outside_kind(state.kind, &state.value) {
                 return Err(ScopeError {
                     object: d.id.clone(),
                     what: format!("the field '{field}'"),
@@ -498,7 +498,30 @@ impl SyncSession {
             let base = base_state.as_ref();
             let wanted = vendor.get(id);
             let uid = identities.matched.get(id);
-            let current = uid.and_then(|u| repo.get(u));
+            // Fields the vendor owns only where it created the resource: elsewhere the repo's
+            // are not its to see, and its own are refused.
+            let created = state.created.contains(id);
+            let visible = uid.and_then(|u| repo.get(u)).map(|c| ResourceState {
+                value: if created {
+                    c.value.clone()
+                } else {
+                    scope.without_created_only(c.kind, &c.value)
+                },
+                ..c.clone()
+            });
+            let current = visible.as_ref();
+            if let (Some(w), Some(c), false) = (wanted, current, created)
+                && let Some(field) = scope.created_only_field(c.kind, &w.value)
+            {
+                return Err(ScopeError {
+                    object: id.clone(),
+                    what: format!(
+                        "the field '{field}' of a {} it did not create",
+                        c.kind.label()
+                    ),
+                }
+                .into());
+            }
             let kind = wanted
                 .or(base)
                 .or(current)
@@ -556,6 +579,9 @@ impl SyncSession {
                     _ => {
                         let new_ops =
                             ops_between(uid.map(String::as_str), current, merged.as_ref());
+                        if current.is_none() && !new_ops.is_empty() {
+                            state.created.insert(id.clone());
+                        }
                         if !new_ops.is_empty() {
                             proposes = true;
                             changes.push(change_of(&package, uid, current, merged.as_ref()));
@@ -649,7 +675,10 @@ impl SyncSession {
                 vendor_changes.push(VendorChange::Created {
                     id: uid.clone(),
                     unique_id: uid.clone(),
-                    state: s.clone(),
+                    state: ResourceState {
+                        value: scope.without_created_only(s.kind, &s.value),
+                        ..s.clone()
+                    },
                 });
             }
         }

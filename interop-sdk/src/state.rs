@@ -3,7 +3,7 @@
 //! in the customer's repo). It is also where identity lives: the vendor's object ids mapped to
 //! dbt unique ids, so the customer's files carry no Interop bookkeeping.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use interop_sync::plan::ResourceState;
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,10 @@ pub struct SyncState {
     /// Conflicts a person resolved, by vendor id and field path: which side wins there.
     #[serde(default)]
     pub resolutions: BTreeMap<String, BTreeMap<String, crate::Choice>>,
+    /// The vendor ids of resources the vendor created (its own transforms): fields a scope
+    /// owns only on such resources are the vendor's there.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub created: BTreeSet<String>,
 }
 
 impl SyncState {
@@ -55,6 +59,7 @@ impl SyncState {
             proposed: BTreeMap::new(),
             proposal_commit: None,
             resolutions: BTreeMap::new(),
+            created: BTreeSet::new(),
         }
     }
 

@@ -26,6 +26,9 @@ pub fn ops_between(
 }
 
 fn create(target: &ResourceState) -> Vec<ResourceOp> {
+    if target.kind == crate::model::ResourceKind::Model {
+        return create_model(target);
+    }
     let Some(key) = entry_key(target.kind) else {
         return vec![];
     };
@@ -36,6 +39,24 @@ fn create(target: &ResourceState) -> Vec<ResourceOp> {
         key: key.to_string(),
         entry: Value::Object(reorder_name_first(entry)),
         file: target.file.clone(),
+    }]
+}
+
+/// A model is created from its SQL (under `sql`) and its `file`, the SQL file's path.
+fn create_model(target: &ResourceState) -> Vec<ResourceOp> {
+    let (Some(path), Some(sql)) = (
+        target.file.as_deref().filter(|f| f.ends_with(".sql")),
+        target.value.get("sql").and_then(Value::as_str),
+    ) else {
+        return vec![];
+    };
+    let mut entry = object(&target.value).clone();
+    entry.remove("sql");
+    entry.insert("name".into(), Value::String(target.name.clone()));
+    vec![ResourceOp::AddSqlModel {
+        path: path.to_string(),
+        sql: sql.to_string(),
+        entry: Value::Object(reorder_name_first(entry)),
     }]
 }
 
@@ -306,11 +327,36 @@ mod tests {
     }
 
     #[test]
+    fn a_model_is_created_from_its_sql_and_file() {
+        let mut spine = state(json!({"name": "metricflow_time_spine", "sql": "select 1",
+            "time_spine": {"standard_granularity_column": "date_day"}}));
+        spine.file = Some("models/metricflow_time_spine.sql".into());
+        let ops = ops_between(None, None, Some(&spine));
+        assert_eq!(
+            ops,
+            [ResourceOp::AddSqlModel {
+                path: "models/metricflow_time_spine.sql".into(),
+                sql: "select 1".into(),
+                entry: json!({"name": "metricflow_time_spine",
+                    "time_spine": {"standard_granularity_column": "date_day"}}),
+            }]
+        );
+        spine.file = None;
+        assert!(ops_between(None, None, Some(&spine)).is_empty());
+    }
+
+    #[test]
     fn metrics_are_created_as_entries_and_renamed_in_place() {
         let mut m = state(json!({"name": "revenue", "label": "Revenue", "type": "simple"}));
         m.kind = ResourceKind::Metric;
         let ops = ops_between(None, None, Some(&m));
         assert!(matches!(&ops[0], ResourceOp::AddEntry { key, .. } if key == "metrics"));
+        let mut embedded = m.clone();
+        embedded.file = Some("#orders".into());
+        let ops = ops_between(None, None, Some(&embedded));
+        assert!(
+            matches!(&ops[0], ResourceOp::AddEntry { file: Some(f), .. } if f == "#orders")
+        );
         let mut renamed = m.clone();
         renamed.name = "gmv".into();
         renamed.value["name"] = json!("gmv");
