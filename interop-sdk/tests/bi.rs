@@ -438,3 +438,376 @@ fn a_repo_without_a_semantic_layer_gets_the_embedded_spec_and_a_time_spine() {
     expected.as_object_mut().unwrap().shift_remove("transforms");
     assert_eq!(without_ids(&seen), expected);
 }
+
+fn metric_named<'a>(objects: &'a BiObjects, name: &str) -> &'a Metric {
+    objects
+        .metrics
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no metric {name}"))
+}
+
+/// A vendor on a repo that already has a semantic layer: it first takes what is there (as
+/// `Created` objects), sends it back unchanged (nothing to do), then adds its own.
+fn adopt_and_add(fixture_name: &str, spec: Spec, add: impl Fn(&mut BiObjects)) {
+    let repo = repo(fixture_name);
+    let session = session(repo.path(), "acme-bi");
+    assert_eq!(RepoInfo::read(&session).unwrap().spec, spec);
+    let (known, changes) = pull(&session, &BiObjects::default());
+    assert!(
+        changes
+            .iter()
+            .all(|c| matches!(c, VendorChange::Created { .. })),
+        "{changes:?}"
+    );
+    assert!(!known.metrics.is_empty() && !known.semantic_models.is_empty());
+    // What the repo has, sent back as the tool now holds it: nothing to write.
+    let info = RepoInfo::read(&session).unwrap();
+    let plan = session
+        .plan(&bi::to_desired(&known, &info).unwrap())
+        .unwrap();
+    assert!(plan.is_noop(), "{:#?}", plan.changes);
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    session.apply(plan, false).unwrap();
+
+    let mut objects = known.clone();
+    add(&mut objects);
+    let held = sync(&session, &objects);
+    assert_eq!(without_ids(&held), without_ids(&objects));
+    let diff = git(repo.path(), &["diff", "main", "interop/acme-bi"]);
+    // Only additions and the lines they extend; nothing the customer wrote is rewritten.
+    let removed: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
+    assert!(removed.len() <= 2, "{diff}");
+    if let Some(venv) = oracle_venv() {
+        let manifest = dbt_parses(repo.path(), "interop/acme-bi", &venv);
+        let project = RepoInfo::read(&session).unwrap().project;
+        for m in &objects.metrics {
+            let id = format!("metric.{project}.{}", m.name);
+            assert!(manifest["metrics"].get(&id).is_some(), "{id}");
+        }
+    }
+    merge(repo.path(), "acme-bi");
+    for _ in 0..2 {
+        let info = RepoInfo::read(&session).unwrap();
+        let plan = session
+            .plan(&bi::to_desired(&held, &info).unwrap())
+            .unwrap();
+        assert!(plan.is_noop(), "{:?}", plan.changes);
+        assert!(plan.vendor_changes.is_empty(), "{:?}", plan.vendor_changes);
+        session.apply(plan, false).unwrap();
+    }
+}
+
+#[test]
+fn a_legacy_spec_repo_gets_legacy_semantic_models_measures_and_metrics() {
+    adopt_and_add("legacy_metrics", Spec::Legacy, |objects| {
+        // What was written by hand arrived, measures resolved.
+        let collected = metric_named(objects, "collected_revenue");
+        assert_eq!(
+            collected.filter.as_deref(),
+            Some("{{ Dimension('invoice__invoice_status') }} = 'paid'\n")
+        );
+        assert!(matches!(
+            &collected.metric_type,
+            MetricType::Simple { semantic_model, agg: Agg::Sum, measure: Some(m), join_to_timespine: true, .. }
+                if semantic_model == "invoices" && m == "paid_amount"
+        ));
+        objects.semantic_models.push(SemanticModel {
+            id: "sm-staged".into(),
+            name: "staged_invoices".into(),
+            model: "stg_invoices".into(),
+            description: Some("Invoices as billing exports them.".into()),
+            label: Some("Staged invoices".into()),
+            agg_time_dimension: Some("invoiced_at".into()),
+            entities: vec![entity(
+                "e-staged",
+                "staged_invoice",
+                EntityType::Primary,
+                "invoice_id",
+            )],
+            dimensions: vec![
+                dimension("d-st", "staged_status", Some("invoice_status"), false),
+                dimension("d-at", "invoiced_at", None, true),
+            ],
+        });
+        objects.metrics.push(simple(
+            "m-staged",
+            "staged_invoice_count",
+            "staged_invoices",
+            Agg::Count,
+            "invoice_id",
+        ));
+        let mut average = simple(
+            "m-avg",
+            "average_invoice_amount",
+            "invoices",
+            Agg::Average,
+            "amount_usd",
+        );
+        average.label = Some("Average invoice".into());
+        average.filter = Some("{{ Dimension('invoice__plan') }} != 'free'".into());
+        objects.metrics.push(average);
+        objects.metrics.push(Metric {
+            id: "m-cum".into(),
+            name: "paid_revenue_qtd".into(),
+            label: Some("Paid revenue, quarter to date".into()),
+            description: None,
+            filter: None,
+            metric_type: MetricType::Cumulative {
+                input: "collected_revenue".into(),
+                window: None,
+                grain_to_date: Some("quarter".into()),
+                period_agg: None,
+            },
+        });
+    });
+}
+
+#[test]
+fn an_embedded_spec_repo_gets_semantic_keys_on_models_and_metrics_inside_them() {
+    adopt_and_add("shop", Spec::Embedded, |objects| {
+        let revenue = metric_named(objects, "revenue");
+        assert_eq!(
+            revenue.filter.as_deref(),
+            Some("{{ Dimension('order__status') }} != 'returned'")
+        );
+        assert!(matches!(&revenue.metric_type,
+            MetricType::Simple { semantic_model, .. } if semantic_model == "orders"));
+        objects.semantic_models.push(SemanticModel {
+            id: "sm-signups".into(),
+            name: "stg_shop_db__customers".into(),
+            model: "stg_shop_db__customers".into(),
+            description: None,
+            label: None,
+            agg_time_dimension: Some("created_at".into()),
+            entities: vec![entity(
+                "e-signup",
+                "signup",
+                EntityType::Primary,
+                "customer_id",
+            )],
+            dimensions: vec![
+                dimension("d-country", "signup_country", Some("country_code"), false),
+                dimension("d-created", "created_at", None, true),
+            ],
+        });
+        objects.metrics.push(simple(
+            "m-signups",
+            "signups",
+            "stg_shop_db__customers",
+            Agg::Count,
+            "customer_id",
+        ));
+        let mut big = simple("m-big", "large_orders", "orders", Agg::Count, "order_id");
+        big.filter = Some("{{ Dimension('order__status') }} != 'returned'".into());
+        big.label = Some("Large orders".into());
+        objects.metrics.push(big);
+        objects.metrics.push(Metric {
+            id: "m-rev30".into(),
+            name: "revenue_30d".into(),
+            label: Some("Revenue, trailing 30 days".into()),
+            description: None,
+            filter: None,
+            metric_type: MetricType::Cumulative {
+                input: "revenue".into(),
+                window: Some("30 days".into()),
+                grain_to_date: None,
+                period_agg: None,
+            },
+        });
+    });
+}
+
+/// The plain shop synced and merged, with the tool's objects as it holds them.
+fn synced_plain() -> (tempfile::TempDir, SyncSession, BiObjects) {
+    let repo = repo("plain");
+    let session = session(repo.path(), "acme-bi");
+    let held = sync(&session, &plain_objects());
+    merge(repo.path(), "acme-bi");
+    let held = sync(&session, &held);
+    (repo, session, held)
+}
+
+#[test]
+fn a_customer_rename_and_edits_arrive_as_updates_of_the_same_object() {
+    let (repo, session, held) = synced_plain();
+    let file = "models/marts/_marts__models.yml";
+    edit_file(repo.path(), file, "- name: ordering_customers", "- name: customers_with_orders");
+    edit_file(
+        repo.path(),
+        file,
+        "filter: '{{ Dimension(''order__status'') }} != ''returned'''",
+        "filter: \"{{ Dimension('order__status') }} not in ('returned', 'return_pending')\"",
+    );
+    edit_file(repo.path(), file, "label: Revenue\n", "label: Net revenue\n");
+    let (after, changes) = pull(&session, &held);
+    let mut updated: Vec<(&str, Vec<String>)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            VendorChange::Updated { id, fields, .. } => Some((id.as_str(), fields.clone())),
+            _ => None,
+        })
+        .collect();
+    updated.sort();
+    assert_eq!(
+        updated,
+        [
+            ("m-customers", vec!["name".to_string()]),
+            ("m-revenue", vec!["label".to_string(), "filter".to_string()]),
+        ],
+        "{changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|c| !matches!(c, VendorChange::Deleted { .. })),
+        "no delete: {changes:?}"
+    );
+    assert!(
+        !changes.iter().any(|c| matches!(c,
+            VendorChange::Created { state, .. } if state.name == "customers_with_orders")),
+        "no duplicate: {changes:?}"
+    );
+    let renamed = after.metrics.iter().find(|m| m.id == "m-customers").unwrap();
+    assert_eq!(renamed.name, "customers_with_orders");
+    let revenue = after.metrics.iter().find(|m| m.id == "m-revenue").unwrap();
+    assert_eq!(revenue.label.as_deref(), Some("Net revenue"));
+    assert_eq!(
+        revenue.filter.as_deref(),
+        Some("{{ Dimension('order__status') }} not in ('returned', 'return_pending')")
+    );
+    assert_eq!(after.metrics.len(), held.metrics.len());
+    // The tool takes the edits; syncing then changes nothing.
+    let plan = session
+        .plan(&bi::to_desired(&after, &RepoInfo::read(&session).unwrap()).unwrap())
+        .unwrap();
+    assert!(plan.is_noop(), "{:?}", plan.changes);
+    assert!(plan.vendor_changes.is_empty(), "{:?}", plan.vendor_changes);
+}
+
+#[test]
+fn a_metric_written_by_hand_arrives_as_created() {
+    let (repo, session, held) = synced_plain();
+    edit_file(
+        repo.path(),
+        "models/marts/_marts__models.yml",
+        "    metrics:\n",
+        "    metrics:\n      - name: returned_orders\n        label: Returned orders\n        type: simple\n        agg: sum_boolean\n        expr: is_returned\n",
+    );
+    let (after, changes) = pull(&session, &held);
+    let created: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            VendorChange::Created { state, .. } if state.name == "returned_orders" => {
+                Some(state.name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created, ["returned_orders"], "{changes:?}");
+    let m = metric_named(&after, "returned_orders");
+    assert_eq!(m.id, "metric.plain_shop.returned_orders");
+    assert_eq!(m.label.as_deref(), Some("Returned orders"));
+    assert!(matches!(&m.metric_type,
+        MetricType::Simple { semantic_model, agg: Agg::SumBoolean, expr: Some(e), .. }
+            if semantic_model == "orders" && e == "is_returned"));
+    // The tool adopts it under the suggested id: nothing to write.
+    let plan = session
+        .plan(&bi::to_desired(&after, &RepoInfo::read(&session).unwrap()).unwrap())
+        .unwrap();
+    assert!(plan.is_noop(), "{:?}", plan.changes);
+}
+
+#[test]
+fn tool_text_is_escaped_but_filters_keep_their_jinja() {
+    let repo = repo("plain");
+    let session = session(repo.path(), "acme-bi");
+    let mut objects = plain_objects();
+    objects.transforms.clear();
+    let revenue = objects.metrics.iter_mut().find(|m| m.name == "revenue").unwrap();
+    revenue.description = Some("Revenue {{ run_query('drop table orders') }} net of returns.".into());
+    revenue.label = Some("Revenue {% if true %}(net){% endif %}".into());
+    objects.dashboards[0].description = Some("Weekly {# internal #} view.".into());
+    let held = sync(&session, &objects);
+    assert_eq!(held, objects);
+    let marts = git(
+        repo.path(),
+        &["show", "interop/acme-bi:models/marts/_marts__models.yml"],
+    );
+    assert!(
+        marts.contains("{% raw %}Revenue {{ run_query('drop table orders') }} net of returns.{% endraw %}"),
+        "{marts}"
+    );
+    assert!(
+        marts.contains("filter: '{{ Dimension(''order__status'') }} != ''returned'''"),
+        "{marts}"
+    );
+    if let Some(venv) = oracle_venv() {
+        let manifest = dbt_parses(repo.path(), "interop/acme-bi", &venv);
+        let m = &manifest["metrics"]["metric.plain_shop.revenue"];
+        assert_eq!(
+            m["description"],
+            "Revenue {{ run_query('drop table orders') }} net of returns."
+        );
+        assert_eq!(m["label"], "Revenue {% if true %}(net){% endif %}");
+        let e = &manifest["exposures"]["exposure.plain_shop.sales_overview"];
+        assert_eq!(e["description"], "Weekly {# internal #} view.");
+    }
+    merge(repo.path(), "acme-bi");
+    let other = self::session(repo.path(), "other-bi");
+    let (seen, _) = pull(&other, &BiObjects::default());
+    assert_eq!(without_ids(&seen), without_ids(&objects));
+}
+
+#[test]
+fn a_dashboard_becomes_an_exposure_that_depends_on_what_it_reads() {
+    let repo = repo("plain");
+    let session = session(repo.path(), "acme-bi");
+    let objects = plain_objects();
+    sync(&session, &objects);
+    let exposures = git(
+        repo.path(),
+        &["show", "interop/acme-bi:models/_exposures.yml"],
+    );
+    assert!(exposures.contains("- name: sales_overview"), "{exposures}");
+    assert!(exposures.contains("type: dashboard"), "{exposures}");
+    assert!(exposures.contains("- metric('revenue')"), "{exposures}");
+    assert!(exposures.contains("- ref('orders')"), "{exposures}");
+    assert!(exposures.contains("email: sales-analytics@example.com"), "{exposures}");
+}
+
+#[test]
+fn sql_is_the_tools_only_on_models_it_created() {
+    let (_repo, session, held) = synced_plain();
+    let info = RepoInfo::read(&session).unwrap();
+    // Its own transform's SQL: an edit goes through.
+    let mut mine = held.clone();
+    mine.transforms[0].sql = mine.transforms[0].sql.replace("sum(amount)", "sum(amount) filter (where not is_returned)");
+    let plan = session.plan(&bi::to_desired(&mine, &info).unwrap()).unwrap();
+    assert_eq!(plan.files.len(), 1, "{:?}", plan.changes);
+    assert_eq!(plan.files[0].path, "models/marts/daily_order_totals.sql");
+    // A transform named like a customer's model is refused, not written over it.
+    let mut theirs = held.clone();
+    theirs.transforms.push(Transform {
+        id: "t-orders".into(),
+        name: "stg_orders".into(),
+        folder: "staging".into(),
+        sql: "select 1 as order_id\n".into(),
+        description: None,
+        columns: vec![],
+    });
+    let err = session
+        .plan(&bi::to_desired(&theirs, &info).unwrap())
+        .unwrap_err();
+    assert!(matches!(err, SessionError::Scope(_)), "{err}");
+    assert!(err.to_string().contains("'sql'"), "{err}");
+    // Other fields of customers' models stay out of reach.
+    let mut desired = bi::to_desired(&held, &info).unwrap();
+    let sm = desired.iter_mut().find(|d| d.id == "sm-orders").unwrap();
+    sm.state.value["config"] = serde_json::json!({"materialized": "view"});
+    let err = session.plan(&desired).unwrap_err();
+    assert!(err.to_string().contains("'config'"), "{err}");
+}

@@ -26,6 +26,16 @@ pub enum ResourceOp {
         /// The value (strings are Jinja-escaped unless the field takes Jinja).
         value: Value,
     },
+    /// Appends an item to a list field of the resource's YAML entry (`measures`,
+    /// `input_metrics`), creating the list when missing; the items before stay as written.
+    Append {
+        /// The resource.
+        resource: String,
+        /// The list field, dotted (`measures`, `query_params.metrics`).
+        field: String,
+        /// The new item (strings are Jinja-escaped unless the field takes Jinja).
+        value: Value,
+    },
     /// Removes a field.
     Unset {
         /// The resource.
@@ -913,6 +923,21 @@ fn plan_yaml_op(
                 set_nested(base, node, field, value),
             )])
         }
+        ResourceOp::Append {
+            resource,
+            field,
+            value,
+        } => {
+            let r = find(project, resource)?;
+            let (file, base, _) = entry(r)?;
+            Ok(vec![(
+                file.to_string(),
+                YamlEdit::Append {
+                    path: path_of(base, field),
+                    value: escape_value(value, last_key(field)),
+                },
+            )])
+        }
         ResourceOp::Unset { resource, field } => {
             let r = find(project, resource)?;
             let (file, base, _) = entry(r)?;
@@ -1171,6 +1196,11 @@ impl ResourceOp {
         let op = text("op")?;
         Ok(match op.as_str() {
             "set" => ResourceOp::Set {
+                resource: text("resource")?,
+                field: text("field")?,
+                value: v.get("value").cloned().ok_or("'value' is missing")?,
+            },
+            "append" => ResourceOp::Append {
                 resource: text("resource")?,
                 field: text("field")?,
                 value: v.get("value").cloned().ok_or("'value' is missing")?,

@@ -102,7 +102,7 @@ fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<Reso
             (Some(a), Some(b)) if key == "columns" && named_list(a) && named_list(b) => {
                 column_ops(id, a, b, &mut ops);
             }
-            (a, b) => field_ops(id, key, a, b, &mut ops),
+            (a, b) => field_ops(id, key, a, b, true, &mut ops),
         }
     }
     if current.name != target.name {
@@ -145,6 +145,7 @@ fn field_ops(
     path: &str,
     a: Option<&Value>,
     b: Option<&Value>,
+    append: bool,
     ops: &mut Vec<ResourceOp>,
 ) {
     if a == b {
@@ -155,8 +156,20 @@ fn field_ops(
             for key in union_keys(a, b) {
                 let (x, y) = (a.get(key), b.get(key));
                 if x != y {
-                    field_ops(id, &format!("{path}.{key}"), x, y, ops);
+                    field_ops(id, &format!("{path}.{key}"), x, y, append, ops);
                 }
+            }
+        }
+        // Items added at the end of a list: appended, the list's own items left as written.
+        (Some(Value::Array(x)), Some(Value::Array(y)))
+            if append && !x.is_empty() && y.len() > x.len() && y.starts_with(x) =>
+        {
+            for item in &y[x.len()..] {
+                ops.push(ResourceOp::Append {
+                    resource: id.to_string(),
+                    field: path.to_string(),
+                    value: item.clone(),
+                });
             }
         }
         (_, Some(value)) => ops.push(ResourceOp::Set {
@@ -199,7 +212,7 @@ fn column_ops(id: &str, a: &Value, b: &Value, ops: &mut Vec<ResourceOp>) {
                 continue;
             }
             let mut leaf = Vec::new();
-            field_ops(id, key, old.get(key), new.get(key), &mut leaf);
+            field_ops(id, key, old.get(key), new.get(key), false, &mut leaf);
             for op in leaf {
                 ops.push(match op {
                     ResourceOp::Set { field, value, .. } => ResourceOp::SetColumn {
@@ -324,6 +337,30 @@ mod tests {
                 "columns[name=new]"
             ]
         );
+    }
+
+    #[test]
+    fn items_added_at_the_end_of_a_list_are_appended() {
+        let mut a = state(json!({"name": "invoices", "measures": [{"name": "n", "agg": "count"}]}));
+        a.kind = ResourceKind::SemanticModel;
+        let mut b = a.clone();
+        b.value["measures"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "avg", "agg": "average"}));
+        let ops = ops_between(Some("semantic_model.x.invoices"), Some(&a), Some(&b));
+        assert_eq!(
+            ops,
+            [ResourceOp::Append {
+                resource: "semantic_model.x.invoices".into(),
+                field: "measures".into(),
+                value: json!({"name": "avg", "agg": "average"}),
+            }]
+        );
+        // Anything else replaces the list.
+        b.value["measures"] = json!([{"name": "avg", "agg": "average"}]);
+        let ops = ops_between(Some("semantic_model.x.invoices"), Some(&a), Some(&b));
+        assert!(matches!(&ops[0], ResourceOp::Set { field, .. } if field == "measures"));
     }
 
     #[test]
