@@ -578,7 +578,7 @@ fn an_embedded_spec_repo_gets_semantic_keys_on_models_and_metrics_inside_them() 
             MetricType::Simple { semantic_model, .. } if semantic_model == "orders"));
         objects.semantic_models.push(SemanticModel {
             id: "sm-signups".into(),
-            name: "stg_shop_db__customers".into(),
+            name: "signups_by_customer".into(),
             model: "stg_shop_db__customers".into(),
             description: None,
             label: None,
@@ -597,7 +597,7 @@ fn an_embedded_spec_repo_gets_semantic_keys_on_models_and_metrics_inside_them() 
         objects.metrics.push(simple(
             "m-signups",
             "signups",
-            "stg_shop_db__customers",
+            "signups_by_customer",
             Agg::Count,
             "customer_id",
         ));
@@ -738,7 +738,9 @@ fn tool_text_is_escaped_but_filters_keep_their_jinja() {
         &["show", "interop/acme-bi:models/marts/_marts__models.yml"],
     );
     assert!(
-        marts.contains("{% raw %}Revenue {{ run_query('drop table orders') }} net of returns.{% endraw %}"),
+        marts.contains(
+            "description: '{% raw %}Revenue {{ run_query(''drop table orders'') }} net of returns.{% endraw %}'"
+        ),
         "{marts}"
     );
     assert!(

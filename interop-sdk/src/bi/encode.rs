@@ -82,6 +82,12 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// A name MetricFlow accepts for a semantic model, metric, entity or dimension: a dbt name
+/// without `__` (which separates entity and dimension in filters), not ending in `_`.
+fn valid_semantic_name(name: &str) -> bool {
+    valid_name(name) && name.len() >= 2 && !name.contains("__") && !name.ends_with('_')
+}
+
 /// A plain column name (an expression that is one).
 pub(crate) fn is_column(expr: &str) -> bool {
     let e = expr.trim();
@@ -173,10 +179,26 @@ pub fn to_desired(objects: &BiObjects, repo: &RepoInfo) -> Result<Vec<Desired>, 
         .iter()
         .map(|s| (s.name.as_str(), s))
         .collect();
-    for m in &objects.metrics {
-        if !valid_name(&m.name) {
-            return Err(bad(&m.id, format!("'{}' is not a metric name", m.name)));
+    let semantic_names = objects
+        .semantic_models
+        .iter()
+        .flat_map(|s| {
+            std::iter::once((&s.id, &s.name))
+                .chain(s.entities.iter().map(|e| (&e.id, &e.name)))
+                .chain(s.dimensions.iter().map(|d| (&d.id, &d.name)))
+        })
+        .chain(objects.metrics.iter().map(|m| (&m.id, &m.name)));
+    for (id, name) in semantic_names {
+        if !valid_semantic_name(name) {
+            return Err(bad(
+                id,
+                format!(
+                    "'{name}' is not a semantic-layer name (lower case, digits and _, no __, not ending in _)"
+                ),
+            ));
         }
+    }
+    for m in &objects.metrics {
         if let MetricType::Simple { semantic_model, .. } = &m.metric_type
             && !semantic.contains_key(semantic_model.as_str())
         {

@@ -102,6 +102,11 @@ fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<Reso
             (Some(a), Some(b)) if key == "columns" && named_list(a) && named_list(b) => {
                 column_ops(id, a, b, &mut ops);
             }
+            // Columns where the state had none (a scope that sees some column fields only):
+            // each column's fields are set, the column entries the file has stay.
+            (None, Some(b)) if key == "columns" && named_list(b) => {
+                column_ops(id, &Value::Array(vec![]), b, &mut ops);
+            }
             (a, b) => field_ops(id, key, a, b, true, &mut ops),
         }
     }
@@ -336,6 +341,23 @@ mod tests {
                 "columns[name=old]",
                 "columns[name=new]"
             ]
+        );
+    }
+
+    #[test]
+    fn columns_new_to_a_state_are_set_one_field_at_a_time() {
+        let a = state(json!({"name": "customers"}));
+        let b = state(json!({"name": "customers", "columns": [
+            {"name": "customer_id", "entity": {"type": "primary"}}]}));
+        let ops = ops_between(Some("model.x.customers"), Some(&a), Some(&b));
+        assert_eq!(
+            ops,
+            [ResourceOp::SetColumn {
+                resource: "model.x.customers".into(),
+                column: "customer_id".into(),
+                field: "entity".into(),
+                value: json!({"type": "primary"}),
+            }]
         );
     }
 
