@@ -243,10 +243,9 @@ impl Scope {
     /// resources it created.
     pub fn created_only_field(&self, kind: ResourceKind, value: &Value) -> Option<String> {
         let fields = self.created_only.get(&kind)?;
-        let only = project_with(fields, value);
-        let mut only_fields = only;
+        let mut only_fields = project_with(fields, value);
         if let Value::Object(m) = &mut only_fields {
-            m.remove("name");
+            m.shift_remove("name");
         }
         first_difference("", &only_fields, &Value::Object(Map::new()))
     }
@@ -323,7 +322,9 @@ fn remove_pattern(value: &mut Value, segs: &[Seg]) {
                     return true;
                 }
                 remove_pattern(item, rest);
-                !item.as_object().is_some_and(|m| m.len() == 1 && m.contains_key("name"))
+                !item
+                    .as_object()
+                    .is_some_and(|m| m.len() == 1 && m.contains_key("name"))
             });
         }
         _ => {}
@@ -520,7 +521,9 @@ mod tests {
             })
         );
         assert_eq!(
-            scope.created_only_field(ResourceKind::Model, &projected).as_deref(),
+            scope
+                .created_only_field(ResourceKind::Model, &projected)
+                .as_deref(),
             Some("description")
         );
         assert_eq!(
@@ -538,7 +541,10 @@ mod tests {
         // Metrics are the vendor's whole.
         let metric = json!({"name": "m", "type": "simple", "agg": "sum", "expr": "amount"});
         assert_eq!(scope.outside_kind(ResourceKind::Metric, &metric), None);
-        assert_eq!(scope.created_only_field(ResourceKind::Metric, &metric), None);
+        assert_eq!(
+            scope.created_only_field(ResourceKind::Metric, &metric),
+            None
+        );
     }
 
     #[test]

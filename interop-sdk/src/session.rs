@@ -671,14 +671,18 @@ impl SyncSession {
         }
         // Resources in scope only the repo has: they arrive in the tool.
         for (uid, s) in repo.iter().filter(|_| with_new) {
-            if !identities.claimed.contains(uid) {
+            let value = scope.without_created_only(s.kind, &s.value);
+            // A resource of a kind the scope sees in part, with nothing of that part (a model
+            // without a semantic model, for a BI tool), is nothing to the vendor.
+            let nothing = scope.kind_fields.contains_key(&s.kind)
+                && value
+                    .as_object()
+                    .is_some_and(|m| m.keys().all(|k| k == "name"));
+            if !identities.claimed.contains(uid) && !nothing {
                 vendor_changes.push(VendorChange::Created {
                     id: uid.clone(),
                     unique_id: uid.clone(),
-                    state: ResourceState {
-                        value: scope.without_created_only(s.kind, &s.value),
-                        ..s.clone()
-                    },
+                    state: ResourceState { value, ..s.clone() },
                 });
             }
         }

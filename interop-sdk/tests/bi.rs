@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use interop_sdk::bi::{
-    self, Agg, BiObjects, Calculation, Dashboard, DashboardInput, Dimension, DimensionType,
-    Entity, EntityType, Granularity, Maturity, Metric, MetricInput, MetricType, Owner, RepoInfo,
+    self, Agg, BiObjects, Calculation, Dashboard, DashboardInput, Dimension, DimensionType, Entity,
+    EntityType, Granularity, Maturity, Metric, MetricInput, MetricType, Owner, RepoInfo,
     SavedQuery, SemanticModel, Spec, Transform, TransformColumn,
 };
 use interop_sdk::{Scope, SessionError, SessionOptions, SyncSession, VendorChange};
@@ -21,7 +21,9 @@ fn fixture(name: &str) -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     match name {
         "plain" => here.join("tests/fixtures/bi/plain"),
-        other => here.join("../interop-sync/tests/fixtures/projects").join(other),
+        other => here
+            .join("../interop-sync/tests/fixtures/projects")
+            .join(other),
     }
 }
 
@@ -68,7 +70,10 @@ fn sync(session: &SyncSession, objects: &BiObjects) -> BiObjects {
 fn pull(session: &SyncSession, objects: &BiObjects) -> (BiObjects, Vec<VendorChange>) {
     let info = RepoInfo::read(session).unwrap();
     let changes = session.pull().unwrap();
-    (bi::apply_changes(objects, &info, &changes).unwrap(), changes)
+    (
+        bi::apply_changes(objects, &info, &changes).unwrap(),
+        changes,
+    )
 }
 
 /// The oracle venv beside the repo (or `$INTEROP_ORACLE_VENV`); `None` skips the dbt check
@@ -195,7 +200,13 @@ fn plain_objects() -> BiObjects {
         *fill_nulls_with = Some(0);
         *join_to_timespine = true;
     }
-    let mut p90 = simple("m-p90", "order_amount_p90", "orders", Agg::Percentile, "amount");
+    let mut p90 = simple(
+        "m-p90",
+        "order_amount_p90",
+        "orders",
+        Agg::Percentile,
+        "amount",
+    );
     if let MetricType::Simple {
         percentile,
         discrete_percentile,
@@ -378,9 +389,15 @@ fn a_repo_without_a_semantic_layer_gets_the_embedded_spec_and_a_time_spine() {
     assert!(info.time_spine.is_none());
     let objects = plain_objects();
     let held = sync(&session, &objects);
-    assert_eq!(held, objects, "the tool's objects are not changed by its own sync");
+    assert_eq!(
+        held, objects,
+        "the tool's objects are not changed by its own sync"
+    );
 
-    let files = git(repo.path(), &["diff", "--name-only", "main", "interop/acme-bi"]);
+    let files = git(
+        repo.path(),
+        &["diff", "--name-only", "main", "interop/acme-bi"],
+    );
     for f in [
         "models/marts/_marts__models.yml",
         "models/metricflow_time_spine.sql",
@@ -393,7 +410,10 @@ fn a_repo_without_a_semantic_layer_gets_the_embedded_spec_and_a_time_spine() {
         &["show", "interop/acme-bi:models/marts/_marts__models.yml"],
     );
     // The customer's comment and descriptions stay; the semantic keys join the columns.
-    assert!(marts.contains("  # The orders mart the BI tool reads.\n"), "{marts}");
+    assert!(
+        marts.contains("  # The orders mart the BI tool reads.\n"),
+        "{marts}"
+    );
     assert!(marts.contains("semantic_model:"), "{marts}");
     // The filter is dbt's Jinja, not escaped.
     assert!(
@@ -635,14 +655,24 @@ fn synced_plain() -> (tempfile::TempDir, SyncSession, BiObjects) {
 fn a_customer_rename_and_edits_arrive_as_updates_of_the_same_object() {
     let (repo, session, held) = synced_plain();
     let file = "models/marts/_marts__models.yml";
-    edit_file(repo.path(), file, "- name: ordering_customers", "- name: customers_with_orders");
+    edit_file(
+        repo.path(),
+        file,
+        "- name: ordering_customers",
+        "- name: customers_with_orders",
+    );
     edit_file(
         repo.path(),
         file,
         "filter: '{{ Dimension(''order__status'') }} != ''returned'''",
         "filter: \"{{ Dimension('order__status') }} not in ('returned', 'return_pending')\"",
     );
-    edit_file(repo.path(), file, "label: Revenue\n", "label: Net revenue\n");
+    edit_file(
+        repo.path(),
+        file,
+        "label: Revenue\n",
+        "label: Net revenue\n",
+    );
     let (after, changes) = pull(&session, &held);
     let mut updated: Vec<(&str, Vec<String>)> = changes
         .iter()
@@ -671,7 +701,11 @@ fn a_customer_rename_and_edits_arrive_as_updates_of_the_same_object() {
             VendorChange::Created { state, .. } if state.name == "customers_with_orders")),
         "no duplicate: {changes:?}"
     );
-    let renamed = after.metrics.iter().find(|m| m.id == "m-customers").unwrap();
+    let renamed = after
+        .metrics
+        .iter()
+        .find(|m| m.id == "m-customers")
+        .unwrap();
     assert_eq!(renamed.name, "customers_with_orders");
     let revenue = after.metrics.iter().find(|m| m.id == "m-revenue").unwrap();
     assert_eq!(revenue.label.as_deref(), Some("Net revenue"));
@@ -727,8 +761,13 @@ fn tool_text_is_escaped_but_filters_keep_their_jinja() {
     let session = session(repo.path(), "acme-bi");
     let mut objects = plain_objects();
     objects.transforms.clear();
-    let revenue = objects.metrics.iter_mut().find(|m| m.name == "revenue").unwrap();
-    revenue.description = Some("Revenue {{ run_query('drop table orders') }} net of returns.".into());
+    let revenue = objects
+        .metrics
+        .iter_mut()
+        .find(|m| m.name == "revenue")
+        .unwrap();
+    revenue.description =
+        Some("Revenue {{ run_query('drop table orders') }} net of returns.".into());
     revenue.label = Some("Revenue {% if true %}(net){% endif %}".into());
     objects.dashboards[0].description = Some("Weekly {# internal #} view.".into());
     let held = sync(&session, &objects);
@@ -778,7 +817,10 @@ fn a_dashboard_becomes_an_exposure_that_depends_on_what_it_reads() {
     assert!(exposures.contains("type: dashboard"), "{exposures}");
     assert!(exposures.contains("- metric('revenue')"), "{exposures}");
     assert!(exposures.contains("- ref('orders')"), "{exposures}");
-    assert!(exposures.contains("email: sales-analytics@example.com"), "{exposures}");
+    assert!(
+        exposures.contains("email: sales-analytics@example.com"),
+        "{exposures}"
+    );
 }
 
 #[test]
@@ -787,8 +829,12 @@ fn sql_is_the_tools_only_on_models_it_created() {
     let info = RepoInfo::read(&session).unwrap();
     // Its own transform's SQL: an edit goes through.
     let mut mine = held.clone();
-    mine.transforms[0].sql = mine.transforms[0].sql.replace("sum(amount)", "sum(amount) filter (where not is_returned)");
-    let plan = session.plan(&bi::to_desired(&mine, &info).unwrap()).unwrap();
+    mine.transforms[0].sql = mine.transforms[0]
+        .sql
+        .replace("sum(amount)", "sum(amount) filter (where not is_returned)");
+    let plan = session
+        .plan(&bi::to_desired(&mine, &info).unwrap())
+        .unwrap();
     assert_eq!(plan.files.len(), 1, "{:?}", plan.changes);
     assert_eq!(plan.files[0].path, "models/marts/daily_order_totals.sql");
     // A transform named like a customer's model is refused, not written over it.

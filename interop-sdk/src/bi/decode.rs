@@ -113,7 +113,11 @@ pub(crate) fn column_meaning(col: &Value) -> (Option<Entity>, Option<Dimension>)
     let dimension = col.get("dimension").and_then(|d| {
         let (kind, dname, label) = match d {
             Value::String(s) => (s.clone(), None, None),
-            other => (raw(other, "type")?, raw(other, "name"), text(other, "label")),
+            other => (
+                raw(other, "type")?,
+                raw(other, "name"),
+                text(other, "label"),
+            ),
         };
         let dname = dname.unwrap_or(name.clone());
         let dimension_type = match kind.as_str() {
@@ -198,9 +202,7 @@ pub(crate) fn piece(id: &str, state: &ResourceState) -> Vec<Piece> {
                 model,
                 description: text(v, "description"),
                 label: text(v, "label"),
-                agg_time_dimension: v
-                    .get("defaults")
-                    .and_then(|d| raw(d, "agg_time_dimension")),
+                agg_time_dimension: v.get("defaults").and_then(|d| raw(d, "agg_time_dimension")),
                 entities: list(v.get("entities"), legacy_entity),
                 dimensions: list(v.get("dimensions"), legacy_dimension),
             };
@@ -218,7 +220,10 @@ pub(crate) fn piece(id: &str, state: &ResourceState) -> Vec<Piece> {
                     .and_then(|f| f.rsplit_once('/'))
                     .map(|(d, _)| d)
                     .unwrap_or_default();
-                let folder = dir.split_once('/').map(|(_, rest)| rest).unwrap_or_default();
+                let folder = dir
+                    .split_once('/')
+                    .map(|(_, rest)| rest)
+                    .unwrap_or_default();
                 out.push(Piece::Transform(Transform {
                     id: id.to_string(),
                     name: state.name.clone(),
@@ -246,7 +251,12 @@ pub(crate) fn piece(id: &str, state: &ResourceState) -> Vec<Piece> {
             if on {
                 let mut entities = Vec::new();
                 let mut dimensions = Vec::new();
-                for col in v.get("columns").and_then(Value::as_array).into_iter().flatten() {
+                for col in v
+                    .get("columns")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     let (e, d) = column_meaning(col);
                     entities.extend(e);
                     dimensions.extend(d);
@@ -437,7 +447,9 @@ fn legacy_type(kind: &str, p: &Value) -> Option<(MetricType, Pending)> {
 fn v2_type(kind: &str, v: &Value, file: Option<&str>) -> Option<(MetricType, Pending)> {
     Some(match kind {
         "simple" => {
-            let model = file.and_then(|f| f.split_once('#')).map(|(_, m)| m.to_string());
+            let model = file
+                .and_then(|f| f.split_once('#'))
+                .map(|(_, m)| m.to_string());
             (
                 MetricType::Simple {
                     semantic_model: String::new(),

@@ -10,8 +10,8 @@ use super::decode::{column_meaning, piece};
 use super::repo::{RepoInfo, Spec};
 use super::text::escape_all;
 use super::{
-    Agg, BiError, BiObjects, DashboardInput, Dimension, DimensionType, Entity, Metric,
-    MetricInput, MetricType, SemanticModel,
+    Agg, BiError, BiObjects, DashboardInput, Dimension, DimensionType, Entity, Metric, MetricInput,
+    MetricType, SemanticModel,
 };
 use crate::{Desired, Scope};
 
@@ -255,7 +255,13 @@ pub fn to_desired(objects: &BiObjects, repo: &RepoInfo) -> Result<Vec<Desired>, 
         put(&mut value, "label", q.label.clone());
         put(&mut value, "description", q.description.clone());
         value.insert("query_params".into(), Value::Object(params));
-        out.push(desired(&q.id, ResourceKind::SavedQuery, &q.name, value, None));
+        out.push(desired(
+            &q.id,
+            ResourceKind::SavedQuery,
+            &q.name,
+            value,
+            None,
+        ));
     }
     for d in &objects.dashboards {
         let mut value = Map::new();
@@ -301,7 +307,13 @@ pub fn to_desired(objects: &BiObjects, repo: &RepoInfo) -> Result<Vec<Desired>, 
     Ok(out)
 }
 
-fn desired(id: &str, kind: ResourceKind, name: &str, value: Map<String, Value>, file: Option<String>) -> Desired {
+fn desired(
+    id: &str,
+    kind: ResourceKind,
+    name: &str,
+    value: Map<String, Value>,
+    file: Option<String>,
+) -> Desired {
     Desired {
         id: id.to_string(),
         state: ResourceState {
@@ -580,7 +592,9 @@ fn legacy_semantic_model(sm: &SemanticModel, objects: &BiObjects) -> Desired {
         else {
             continue;
         };
-        let Some(name) = measure_name(m) else { continue };
+        let Some(name) = measure_name(m) else {
+            continue;
+        };
         if semantic_model != &sm.name || !seen.insert(name.clone()) {
             continue;
         }
@@ -605,7 +619,11 @@ fn legacy_semantic_model(sm: &SemanticModel, objects: &BiObjects) -> Desired {
 }
 
 fn input(i: &MetricInput) -> Value {
-    if i.filter.is_none() && i.alias.is_none() && i.offset_window.is_none() && i.offset_to_grain.is_none() {
+    if i.filter.is_none()
+        && i.alias.is_none()
+        && i.offset_window.is_none()
+        && i.offset_to_grain.is_none()
+    {
         return json!(i.name);
     }
     let mut m = Map::new();
@@ -707,7 +725,10 @@ fn legacy_metric(m: &Metric, objects: &BiObjects) -> Desired {
             let mut c = Map::new();
             c.insert("entity".into(), json!(entity));
             c.insert("calculation".into(), to_json(calculation));
-            c.insert("base_measure".into(), json!({"name": measure_of(base, objects)}));
+            c.insert(
+                "base_measure".into(),
+                json!({"name": measure_of(base, objects)}),
+            );
             c.insert(
                 "conversion_measure".into(),
                 json!({"name": measure_of(conversion, objects)}),
@@ -741,7 +762,11 @@ fn embedded_metric(m: &Metric, semantic: &BTreeMap<&str, &SemanticModel>) -> Des
             put(&mut value, "expr", expr.clone());
             put(&mut value, "percentile", *percentile);
             if *agg == Agg::Percentile {
-                let kind = if *discrete_percentile { "discrete" } else { "continuous" };
+                let kind = if *discrete_percentile {
+                    "discrete"
+                } else {
+                    "continuous"
+                };
                 value.insert("percentile_type".into(), json!(kind));
             }
             put(&mut value, "fill_nulls_with", *fill_nulls_with);
@@ -809,12 +834,19 @@ fn embedded_model(sm: &SemanticModel, repo: &RepoInfo) -> Map<String, Value> {
         marker.insert("name".into(), json!(sm.name));
     }
     value.insert("semantic_model".into(), Value::Object(marker));
-    put(&mut value, "agg_time_dimension", sm.agg_time_dimension.clone());
+    put(
+        &mut value,
+        "agg_time_dimension",
+        sm.agg_time_dimension.clone(),
+    );
     let mut columns: Vec<Map<String, Value>> = Vec::new();
     let mut derived_entities = Vec::new();
     let mut derived_dimensions = Vec::new();
     let column = |columns: &mut Vec<Map<String, Value>>, name: &str| -> usize {
-        match columns.iter().position(|c| c.get("name") == Some(&json!(name))) {
+        match columns
+            .iter()
+            .position(|c| c.get("name") == Some(&json!(name)))
+        {
             Some(i) => i,
             None => {
                 let mut c = Map::new();

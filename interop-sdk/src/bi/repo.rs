@@ -74,9 +74,7 @@ impl RepoInfo {
                     embedded = true
                 }
                 ResourceKind::SemanticModel => legacy = true,
-                ResourceKind::Metric if r.properties.get("type_params").is_some() => {
-                    legacy = true
-                }
+                ResourceKind::Metric if r.properties.get("type_params").is_some() => legacy = true,
                 ResourceKind::Metric if r.location.yaml_path.starts_with("models[") => {
                     embedded = true
                 }

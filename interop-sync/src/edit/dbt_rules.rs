@@ -90,9 +90,7 @@ pub fn unescape_value(value: &Value, key: Option<&str>) -> Value {
     }
     match value {
         Value::String(s) => Value::String(unescape_jinja(s)),
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| unescape_value(v, key)).collect())
-        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| unescape_value(v, key)).collect()),
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| (k.clone(), unescape_value(v, Some(k))))

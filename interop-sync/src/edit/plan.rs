@@ -659,7 +659,9 @@ fn add_embedded(
         reason,
     };
     if key != "metrics" {
-        return Err(bad(format!("only metrics live inside a model, not '{key}'")));
+        return Err(bad(format!(
+            "only metrics live inside a model, not '{key}'"
+        )));
     }
     let r = project
         .resources
@@ -1064,10 +1066,12 @@ fn plan_yaml_op(
             resource: String::new(),
             reason: "planned as whole-file edits".into(),
         }),
-        ResourceOp::AddModel { .. } | ResourceOp::AddSqlModel { .. } => Err(PlanError::NotApplicable {
-            resource: String::new(),
-            reason: "a new model is planned as files, not YAML edits".into(),
-        }),
+        ResourceOp::AddModel { .. } | ResourceOp::AddSqlModel { .. } => {
+            Err(PlanError::NotApplicable {
+                resource: String::new(),
+                reason: "a new model is planned as files, not YAML edits".into(),
+            })
+        }
         ResourceOp::Remove { resource } => {
             let r = find(project, resource)?;
             let mut out = Vec::new();

@@ -413,9 +413,7 @@ mod tests {
         let mut embedded = m.clone();
         embedded.file = Some("#orders".into());
         let ops = ops_between(None, None, Some(&embedded));
-        assert!(
-            matches!(&ops[0], ResourceOp::AddEntry { file: Some(f), .. } if f == "#orders")
-        );
+        assert!(matches!(&ops[0], ResourceOp::AddEntry { file: Some(f), .. } if f == "#orders"));
         let mut renamed = m.clone();
         renamed.name = "gmv".into();
         renamed.value["name"] = json!("gmv");
