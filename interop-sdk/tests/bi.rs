@@ -859,3 +859,55 @@ fn sql_is_the_tools_only_on_models_it_created() {
     let err = session.plan(&desired).unwrap_err();
     assert!(err.to_string().contains("'config'"), "{err}");
 }
+
+#[test]
+fn twenty_objects_from_a_state_file_sync_into_the_shop() {
+    let text = std::fs::read_to_string(fixture("plain").join("../shop_objects.json")).unwrap();
+    let objects: BiObjects = serde_json::from_str(&text).unwrap();
+    let count = objects.semantic_models.len()
+        + objects.metrics.len()
+        + objects.saved_queries.len()
+        + objects.dashboards.len()
+        + objects.transforms.len();
+    assert!(count >= 20, "{count}");
+    // The file is the schema: what it holds serialises back to the same JSON.
+    assert_eq!(
+        serde_json::to_value(&objects).unwrap(),
+        serde_json::from_str::<Value>(&text).unwrap()
+    );
+    let repo = repo("shop");
+    let session = session(repo.path(), "looker-like");
+    let held = sync(&session, &objects);
+    assert_eq!(held, objects);
+    if let Some(venv) = oracle_venv() {
+        let manifest = dbt_parses(repo.path(), "interop/looker-like", &venv);
+        for m in &objects.metrics {
+            let id = format!("metric.shop.{}", m.name);
+            assert!(manifest["metrics"].get(&id).is_some(), "{id}");
+        }
+        for q in &objects.saved_queries {
+            let id = format!("saved_query.shop.{}", q.name);
+            assert!(manifest["saved_queries"].get(&id).is_some(), "{id}");
+        }
+    }
+    merge(repo.path(), "looker-like");
+    let plan = session
+        .plan(&bi::to_desired(&held, &RepoInfo::read(&session).unwrap()).unwrap())
+        .unwrap();
+    assert!(plan.is_noop(), "{:?}", plan.changes);
+    assert!(plan.vendor_changes.is_empty(), "{:?}", plan.vendor_changes);
+    // Another tool reads the same objects back (ids aside; the SQL is the first tool's).
+    let (seen, _) = pull(&self::session(repo.path(), "other-bi"), &BiObjects::default());
+    let names = |o: &BiObjects| -> Vec<String> { o.metrics.iter().map(|m| m.name.clone()).collect() };
+    let mut back = seen.clone();
+    back.metrics.retain(|m| names(&objects).contains(&m.name));
+    back.semantic_models
+        .retain(|s| objects.semantic_models.iter().any(|o| o.name == s.name));
+    back.saved_queries
+        .retain(|q| objects.saved_queries.iter().any(|o| o.name == q.name));
+    back.dashboards
+        .retain(|d| objects.dashboards.iter().any(|o| o.name == d.name));
+    let mut expected = objects.clone();
+    expected.transforms.clear();
+    assert_eq!(without_ids(&back), without_ids(&expected));
+}
