@@ -897,8 +897,12 @@ fn twenty_objects_from_a_state_file_sync_into_the_shop() {
     assert!(plan.is_noop(), "{:?}", plan.changes);
     assert!(plan.vendor_changes.is_empty(), "{:?}", plan.vendor_changes);
     // Another tool reads the same objects back (ids aside; the SQL is the first tool's).
-    let (seen, _) = pull(&self::session(repo.path(), "other-bi"), &BiObjects::default());
-    let names = |o: &BiObjects| -> Vec<String> { o.metrics.iter().map(|m| m.name.clone()).collect() };
+    let (seen, _) = pull(
+        &self::session(repo.path(), "other-bi"),
+        &BiObjects::default(),
+    );
+    let names =
+        |o: &BiObjects| -> Vec<String> { o.metrics.iter().map(|m| m.name.clone()).collect() };
     let mut back = seen.clone();
     back.metrics.retain(|m| names(&objects).contains(&m.name));
     back.semantic_models
@@ -910,4 +914,47 @@ fn twenty_objects_from_a_state_file_sync_into_the_shop() {
     let mut expected = objects.clone();
     expected.transforms.clear();
     assert_eq!(without_ids(&back), without_ids(&expected));
+}
+
+#[test]
+fn a_repo_without_a_semantic_layer_on_an_older_dbt_gets_the_legacy_spec() {
+    let repo = repo("plain");
+    edit_file(
+        repo.path(),
+        "dbt_project.yml",
+        "require-dbt-version: [\">=1.12.0\", \"<2.0.0\"]",
+        "require-dbt-version: [\">=1.10.0\", \"<2.0.0\"]",
+    );
+    let session = session(repo.path(), "acme-bi");
+    assert_eq!(RepoInfo::read(&session).unwrap().spec, Spec::Legacy);
+    let objects = plain_objects();
+    let held = sync(&session, &objects);
+    assert_eq!(held, objects);
+    let semantic = git(
+        repo.path(),
+        &["show", "interop/acme-bi:models/_semantic_models.yml"],
+    );
+    assert!(semantic.contains("model: ref('orders')"), "{semantic}");
+    assert!(semantic.contains("measures:"), "{semantic}");
+    let metrics = git(
+        repo.path(),
+        &["show", "interop/acme-bi:models/_metrics.yml"],
+    );
+    assert!(metrics.contains("type_params:"), "{metrics}");
+    if let Some(venv) = oracle_venv() {
+        dbt_parses(repo.path(), "interop/acme-bi", &venv);
+    }
+    merge(repo.path(), "acme-bi");
+    let plan = session
+        .plan(&bi::to_desired(&held, &RepoInfo::read(&session).unwrap()).unwrap())
+        .unwrap();
+    assert!(plan.is_noop(), "{:?}", plan.changes);
+    assert!(plan.vendor_changes.is_empty(), "{:?}", plan.vendor_changes);
+    let (seen, _) = pull(
+        &self::session(repo.path(), "other-bi"),
+        &BiObjects::default(),
+    );
+    let mut expected = objects.clone();
+    expected.transforms.clear();
+    assert_eq!(without_ids(&seen), without_ids(&expected));
 }

@@ -188,7 +188,7 @@ pub enum Agg {
     Average,
     /// Median.
     Median,
-    /// A percentile (see [`MetricType::Simple::percentile`]).
+    /// A percentile (the fraction is the simple metric's `percentile`).
     Percentile,
     /// Sum of a boolean (true as 1).
     SumBoolean,
