@@ -110,8 +110,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
 /// The resources `objects` map to in `repo`: one [`Desired`] per semantic model (a semantic
 /// model entry, or in the embedded spec the model's semantic keys), metric, saved query,
 /// dashboard and transform, under the object's id, plus the time spine (id
-/// [`TIME_SPINE_ID`]) when there are metrics and the repo has no time spine (or has the one
-/// this mapping wrote). A resource the repo already holds with the same meaning is given in
+/// [`TIME_SPINE_ID`]) when there are metrics and the repo's main branch has no time spine. A resource the repo already holds with the same meaning is given in
 /// the repo's own shape, and keys the mapping does not model are kept as the repo has them.
 pub fn to_desired(objects: &BiObjects, repo: &RepoInfo) -> Result<Vec<Desired>, BiError> {
     let mut ids = BTreeSet::new();
@@ -289,14 +288,13 @@ pub fn to_desired(objects: &BiObjects, repo: &RepoInfo) -> Result<Vec<Desired>, 
         value.insert("owner".into(), to_json(&d.owner));
         out.push(desired(&d.id, ResourceKind::Exposure, &d.name, value, None));
     }
-    if !objects.metrics.is_empty() {
-        let ours = match &repo.time_spine {
-            None => !repo.models.iter().any(|m| m == TIME_SPINE_MODEL),
-            Some((name, sql)) => name == TIME_SPINE_MODEL && sql.as_deref() == Some(TIME_SPINE_SQL),
-        };
-        if ours {
-            out.push(time_spine(repo));
-        }
+    // Once the customer has merged it, the repo has a time spine and the mapping leaves it
+    // alone (BI never deletes a model), as it leaves alone one another tool added.
+    if !objects.metrics.is_empty()
+        && repo.time_spine.is_none()
+        && !repo.models.iter().any(|m| m == TIME_SPINE_MODEL)
+    {
+        out.push(time_spine(repo));
     }
     // Text dbt would render is escaped as the writer will; what the repo holds with the same
     // meaning is given in its own shape.
