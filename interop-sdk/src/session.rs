@@ -407,9 +407,9 @@ impl SyncSession {
             {
                 continue;
             }
-            let mut state = state_of(&project, &source, r, self.options.scope.owns_sql())
+            let mut state = state_of(&project, &source, r, self.options.scope.owns_sql_of(r.kind))
                 .map_err(|e| SessionError::Read(e.to_string()))?;
-            state.value = self.options.scope.project(&state.value);
+            state.value = self.options.scope.project_kind(r.kind, &state.value);
             states.insert(r.unique_id.as_str().to_string(), state);
         }
         let states = Arc::new(states);
@@ -452,7 +452,7 @@ impl SyncSession {
                     d.id
                 )));
             }
-            if let Some(field) = scope.outside(&state.value) {
+            if let Some(field) = scope.outside_kind(state.kind, &state.value) {
                 return Err(ScopeError {
                     object: d.id.clone(),
                     what: format!("the field '{field}'"),
@@ -501,7 +501,30 @@ impl SyncSession {
             let base = base_state.as_ref();
             let wanted = vendor.get(id);
             let uid = identities.matched.get(id);
-            let current = uid.and_then(|u| repo.get(u));
+            // Fields the vendor owns only where it created the resource: elsewhere the repo's
+            // are not its to see, and its own are refused.
+            let created = state.created.contains(id);
+            let visible = uid.and_then(|u| repo.get(u)).map(|c| ResourceState {
+                value: if created {
+                    c.value.clone()
+                } else {
+                    scope.without_created_only(c.kind, &c.value)
+                },
+                ..c.clone()
+            });
+            let current = visible.as_ref();
+            if let (Some(w), Some(c), false) = (wanted, current, created)
+                && let Some(field) = scope.created_only_field(c.kind, &w.value)
+            {
+                return Err(ScopeError {
+                    object: id.clone(),
+                    what: format!(
+                        "the field '{field}' of a {} it did not create",
+                        c.kind.label()
+                    ),
+                }
+                .into());
+            }
             let kind = wanted
                 .or(base)
                 .or(current)
@@ -558,7 +581,8 @@ impl SyncSession {
             // The repo side.
             let repo_value = current.map(|s| &s.value);
             let merged_value = merged.as_ref().map(|s| &s.value);
-            let moved = matches!((current, &merged), (Some(c), Some(m)) if c.file != m.file);
+            let moved = matches!((current, &merged), (Some(c), Some(m))
+                if placement(c.file.as_deref()) != placement(m.file.as_deref()));
             let mut proposes = false;
             if merged_value != repo_value || moved {
                 match (current, &merged) {
@@ -579,6 +603,9 @@ impl SyncSession {
                                  nothing was created",
                                 kind.label()
                             ));
+                        }
+                        if current.is_none() && !new_ops.is_empty() {
+                            state.created.insert(id.clone());
                         }
                         if !new_ops.is_empty() {
                             proposes = true;
@@ -627,10 +654,7 @@ impl SyncSession {
                 state.proposed.remove(id);
             }
             // The vendor side.
-            let file_news = matches!(
-                (&vendor_view, wanted),
-                (Some(v), Some(w)) if w.file.is_some() && v.file != w.file
-            );
+            let file_news = moved_in_repo(base, wanted, vendor_view.as_ref(), current);
             if vendor_view.as_ref().map(|s| &s.value) != wanted.map(|s| &s.value) || file_news {
                 let unique_id = merged
                     .as_ref()
@@ -695,11 +719,18 @@ impl SyncSession {
         }
         // Resources in scope only the repo has: they arrive in the tool.
         for (uid, s) in repo.iter().filter(|_| with_new) {
-            if !identities.claimed.contains(uid) {
+            let value = scope.without_created_only(s.kind, &s.value);
+            // A resource of a kind the scope sees in part, with nothing of that part (a model
+            // without a semantic model, for a BI tool), is nothing to the vendor.
+            let nothing = scope.kind_fields.contains_key(&s.kind)
+                && value
+                    .as_object()
+                    .is_some_and(|m| m.keys().all(|k| k == "name"));
+            if !identities.claimed.contains(uid) && !nothing {
                 vendor_changes.push(VendorChange::Created {
                     id: uid.clone(),
                     unique_id: uid.clone(),
-                    state: s.clone(),
+                    state: ResourceState { value, ..s.clone() },
                 });
             }
         }
@@ -913,10 +944,31 @@ impl SyncSession {
 /// Where a resource lives after a sync: a move on one side is taken (the repo's wins when
 /// both moved it); a vendor without an opinion leaves it where it is.
 fn merged_file(base: Option<&str>, vendor: Option<&str>, repo: Option<&str>) -> Option<String> {
-    match (vendor, repo) {
-        (Some(v), Some(r)) if base == Some(r) && v != r => Some(v.to_string()),
-        (v, r) => r.or(v).map(str::to_string),
+    match (placement(vendor), placement(repo)) {
+        (Some(v), Some(r)) if placement(base) == Some(r) && v != r => Some(v.to_string()),
+        _ => repo.or(vendor).map(str::to_string),
     }
+}
+
+/// A state's file when it names a properties file an entry can move to (not a SQL file, not an
+/// entry inside a model's entry such as `file.yml#model`).
+fn placement<'a>(file: Option<&'a str>) -> Option<&'a str> {
+    file.filter(|f| f.ends_with(".yml") || f.ends_with(".yaml"))
+}
+
+/// Whether the customer moved the resource to another properties file since the base, so the
+/// vendor should learn its new place.
+fn moved_in_repo(
+    base: Option<&ResourceState>,
+    wanted: Option<&ResourceState>,
+    merged: Option<&ResourceState>,
+    current: Option<&ResourceState>,
+) -> bool {
+    fn file(s: Option<&ResourceState>) -> Option<&str> {
+        placement(s.and_then(|s| s.file.as_deref()))
+    }
+    let (b, w, m, c) = (file(base), file(wanted), file(merged), file(current));
+    b.is_some() && c.is_some() && b != c && w.is_some() && w != m
 }
 
 /// Proposals the customer has acted on become agreed: merged (plain or squashed, the repo now
