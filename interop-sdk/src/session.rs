@@ -599,8 +599,9 @@ impl SyncSession {
                             ops_between(uid.map(String::as_str), current, merged.as_ref());
                         if new_ops.is_empty() && current.is_none() {
                             refused.push(format!(
-                                "{id}: a new {} cannot be written from its state alone; \
-                                 nothing was created",
+                                "{id}: a new {} cannot be written from this state (a model needs \
+                                 `sql` and `file`, its .sql path; seeds, analyses and SQL \
+                                 snapshots are the customer's); nothing was created",
                                 kind.label()
                             ));
                         }
