@@ -66,7 +66,7 @@ impl RepoView {
             }
             let mut state = state_of(&project, &source, r, options.scope.owns_sql_of(r.kind))
                 .map_err(|e| SessionError::Read(e.to_string()))?;
-            state.value = options.scope.project_for(r.kind, &state.value);
+            state.value = options.scope.project_kind(r.kind, &state.value);
             view.states.insert(r.unique_id.as_str().to_string(), state);
         }
         if let Some(stored) = GitRefBaseStore::for_vendor(store, &options.vendor)?.load()? {

@@ -168,7 +168,7 @@ fn a_plan_that_cannot_apply_leaves_files_alone() {
     assert!(
         changes.errors[1]
             .to_string()
-            .contains("renamed by moving its file")
+            .contains("is named by its file")
     );
 }
 
@@ -281,7 +281,15 @@ fn remove_and_move_resources() {
     ];
     let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
     assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
-    assert_eq!(changes.deleted, vec![analysis.location.file.clone()]);
+    // The analyses' properties file held only this analysis: it goes too, rather than
+    // staying behind as `analyses: []`.
+    assert_eq!(
+        changes.deleted,
+        vec![
+            "analyses/_analyses.yml".to_string(),
+            analysis.location.file.clone()
+        ]
+    );
     for change in &changes.files {
         std::fs::write(tmp.path().join(&change.path), &change.after).unwrap();
     }
@@ -509,4 +517,88 @@ fn a_changed_test_list_is_edited_item_by_item_and_singular_tests_are_files() {
     let changes = apply_plan(&project, &source, &reorder, &PlanOptions::default());
     assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
     assert!(changes.files[0].after.contains("not_null"));
+}
+
+#[test]
+fn embedded_metrics_appended_list_items_and_models_from_sql() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let project = Reader::default().read(&source).unwrap();
+    let finance = "models/marts/finance/_finance__models.yml";
+    let ops = vec![
+        // A metric inside the `orders` model's entry (model-embedded semantic layer).
+        ResourceOp::AddEntry {
+            key: "metrics".into(),
+            entry: json!({"name": "gift_orders", "type": "simple", "agg": "count",
+                "expr": "order_id", "filter": "{{ Dimension('order__status') }} != 'returned'"}),
+            file: Some("#orders".into()),
+        },
+        // An item appended to a list field; the items before stay as written.
+        ResourceOp::Append {
+            resource: "metric.shop.revenue_per_customer".into(),
+            field: "input_metrics".into(),
+            value: json!({"name": "order_count"}),
+        },
+        // A model given as SQL, with its properties entry.
+        ResourceOp::AddSqlModel {
+            path: "models/marts/finance/daily_totals.sql".into(),
+            sql: "select 1 as day_number".into(),
+            entry: json!({"name": "daily_totals", "description": "Per day {{ x }}."}),
+        },
+    ];
+    let planned = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(planned.errors.is_empty(), "{:?}", planned.errors);
+    let file = |path: &str| planned.files.iter().find(|f| f.path == path).unwrap();
+    let models = file(finance);
+    let before = models.before.as_deref().unwrap();
+    // Only insertions: nothing the file had is rewritten.
+    let kept: Vec<&str> = models.after.lines().collect();
+    assert!(before.lines().all(|l| kept.contains(&l)));
+    let revenue_metrics = models.after.find("      - name: revenue\n").unwrap();
+    let gift = models.after.find("      - name: gift_orders\n").unwrap();
+    assert!(gift > revenue_metrics, "inside the orders entry's metrics");
+    assert!(models.after.contains("{{ Dimension(''order__status'') }}"));
+    assert!(
+        models
+            .after
+            .contains("'{% raw %}Per day {{ x }}.{% endraw %}'")
+    );
+    let metrics = file("models/marts/_metrics.yml");
+    let added: Vec<&str> = metrics
+        .after
+        .lines()
+        .filter(|l| !metrics.before.as_deref().unwrap().lines().any(|b| b == *l))
+        .collect();
+    assert_eq!(added, ["      - name: order_count"], "{}", metrics.after);
+    assert_eq!(
+        file("models/marts/finance/daily_totals.sql").after,
+        "select 1 as day_number\n"
+    );
+    // Read back, the new metric is in the orders semantic model and the model exists.
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(tmp.path(), dir.path());
+    for f in &planned.files {
+        std::fs::write(dir.path().join(&f.path), &f.after).unwrap();
+    }
+    let after = Reader::default()
+        .read(&FolderSource::new(dir.path()))
+        .unwrap();
+    let gift = after.get("metric.shop.gift_orders").expect("read back");
+    assert_eq!(
+        gift.parent.as_ref().map(|p| p.as_str()),
+        Some("semantic_model.shop.orders")
+    );
+    assert!(after.get("model.shop.daily_totals").is_some());
+    // A model outside the model paths, or a second one of a name, is refused.
+    let refused = apply_plan(
+        &project,
+        &source,
+        &[ResourceOp::AddSqlModel {
+            path: "analyses/orders.sql".into(),
+            sql: "select 1".into(),
+            entry: json!({"name": "orders"}),
+        }],
+        &PlanOptions::default(),
+    );
+    assert_eq!(refused.errors.len(), 1, "{:?}", refused.errors);
 }

@@ -27,6 +27,16 @@ pub enum ResourceOp {
         /// The value (strings are Jinja-escaped unless the field takes Jinja).
         value: Value,
     },
+    /// Appends an item to a list field of the resource's YAML entry (`measures`,
+    /// `input_metrics`), creating the list when missing; the items before stay as written.
+    Append {
+        /// The resource.
+        resource: String,
+        /// The list field, dotted (`measures`, `query_params.metrics`).
+        field: String,
+        /// The new item (strings are Jinja-escaped unless the field takes Jinja).
+        value: Value,
+    },
     /// Removes a field.
     Unset {
         /// The resource.
@@ -77,13 +87,15 @@ pub enum ResourceOp {
     },
     /// Adds an entry declared in YAML alone (an exposure, metric, saved query, group, source,
     /// semantic model, unit test) under the top-level `key` of a properties file: `file`, else
-    /// the first file that already has that key, else `<model-path>/_<key>.yml`.
+    /// the first file that already has that key, else `<model-path>/_<key>.yml`. A `file`
+    /// ending in `#<model>` puts a metric inside that model's entry instead (`metrics:` of the
+    /// model-embedded semantic layer of dbt 1.12), in whichever file declares the model.
     AddEntry {
         /// The top-level key: `exposures`, `metrics`, `sources` ...
         key: String,
         /// The entry (strings are Jinja-escaped except filters and expressions).
         entry: Value,
-        /// The properties file, relative to the project root.
+        /// The properties file, relative to the project root (`#<model>`: inside a model).
         file: Option<String>,
     },
     /// Sets keyword arguments of a model's `{{ config(...) }}` call in its SQL (adding the call
@@ -126,6 +138,17 @@ pub enum ResourceOp {
         columns: Vec<crate::render::ColumnSpec>,
         /// Custom data for `config.meta`.
         meta: Option<Value>,
+    },
+    /// Adds a model whose SQL is given as written (a vendor's own transform, the time spine),
+    /// with its properties entry, placed like [`ResourceOp::AddModel`]'s.
+    AddSqlModel {
+        /// The SQL file, relative to the project root, under a model path
+        /// (`models/marts/metricflow_time_spine.sql`).
+        path: String,
+        /// The SQL.
+        sql: String,
+        /// The properties entry (`name` first; strings are Jinja-escaped except expressions).
+        entry: Value,
     },
     /// Removes a resource: its YAML entry, and for a model, seed, analysis or singular test its
     /// file too.
@@ -290,17 +313,58 @@ pub fn apply_plan(
                 continue;
             }
         };
+        let properties = path.ends_with(".yml") || path.ends_with(".yaml");
         match apply_file_edits(&editor, &before, edits) {
-            Ok(after) if after != before => out.files.push(FileChange {
-                path,
-                before: Some(before),
-                after,
-            }),
+            Ok(after) if after != before => match tidy_emptied(&before, after, properties) {
+                Some(after) => out.files.push(FileChange {
+                    path,
+                    before: Some(before),
+                    after,
+                }),
+                None => out.deleted.push(path),
+            },
             Ok(_) => {}
             Err(error) => out.errors.push(PlanError::File { file: path, error }),
         }
     }
     out
+}
+
+/// After entries were removed from a properties file: a top-level key the edit left as an empty
+/// list (`models: []`, not there before) is dropped, and a file left with nothing but
+/// `version:`, blank lines and comments is deleted (`None`).
+fn tidy_emptied(before: &str, after: String, properties: bool) -> Option<String> {
+    if !properties {
+        return Some(after);
+    }
+    let emptied = |line: &str| {
+        line.strip_suffix(": []").is_some_and(|key| {
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let was_there: Vec<&str> = before.lines().filter(|l| emptied(l)).collect();
+    let mut out = String::with_capacity(after.len());
+    let mut dropped = false;
+    for line in after.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\r', '\n']);
+        if emptied(bare) && !was_there.contains(&bare) {
+            // The blank line that separated the key from what came before goes with it.
+            if out.ends_with("\n\n") {
+                out.pop();
+            }
+            dropped = true;
+            continue;
+        }
+        out.push_str(line);
+    }
+    if !dropped {
+        return Some(after);
+    }
+    let only_version = out.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t.starts_with("version:")
+    });
+    (!only_version).then_some(out)
 }
 
 /// An edit of one file: YAML edits for properties files, a docs block's body for markdown.
@@ -393,7 +457,69 @@ fn add_model(
     version: DbtVersion,
     tests_key: &str,
 ) -> Result<Vec<(String, FileEdit)>, PlanError> {
-    let name = m.name;
+    let root = project
+        .dbt_project
+        .paths
+        .model
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "models".into());
+    let entry =
+        crate::render::model_entry(m.name, m.description, m.columns, m.meta, version, tests_key);
+    place_model(
+        project,
+        m.name,
+        &format!("{root}/{}", m.folder),
+        crate::render::model_sql(m.sql),
+        entry,
+    )
+}
+
+/// A new model given as SQL text and a properties entry.
+fn add_sql_model(
+    project: &Project,
+    path: &str,
+    sql: &str,
+    entry: &Value,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: path.to_string(),
+        reason,
+    };
+    let (dir, file) = path
+        .rsplit_once('/')
+        .ok_or_else(|| bad("a model's SQL file lives in a model path".into()))?;
+    let name = file
+        .strip_suffix(".sql")
+        .ok_or_else(|| bad("a model's SQL file ends in .sql".into()))?;
+    let in_model_path = project
+        .dbt_project
+        .paths
+        .model
+        .iter()
+        .any(|root| dir == root || dir.starts_with(&format!("{root}/")));
+    if !in_model_path {
+        return Err(bad("not under one of the project's model paths".into()));
+    }
+    if entry.get("name").and_then(Value::as_str) != Some(name) {
+        return Err(bad(format!("the properties entry is not named '{name}'")));
+    }
+    let mut sql = sql.to_string();
+    if !sql.ends_with('\n') {
+        sql.push('\n');
+    }
+    place_model(project, name, dir, sql, escape_value(entry, None))
+}
+
+/// The files of a new model `name` in folder `dir` (from the project root): its SQL, and its
+/// entry appended to the folder's properties file that lists models, or to a new one.
+fn place_model(
+    project: &Project,
+    name: &str,
+    dir: &str,
+    sql: String,
+    entry: Value,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
     let bad = |reason: String| PlanError::NotApplicable {
         resource: format!("model.{}.{name}", project.dbt_project.name),
         reason,
@@ -417,18 +543,8 @@ fn add_model(
     {
         return Err(bad("a model of that name exists".into()));
     }
-    let root = project
-        .dbt_project
-        .paths
-        .model
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "models".into());
-    let dir = crate::safety::validate_repo_path(&format!("{root}/{}", m.folder))
-        .map_err(|e| bad(e.to_string()))?;
+    let dir = crate::safety::validate_repo_path(dir).map_err(|e| bad(e.to_string()))?;
     let sql_path = format!("{dir}/{name}.sql");
-    let entry =
-        crate::render::model_entry(name, m.description, m.columns, m.meta, version, tests_key);
     // The folder's properties file that already lists models, if any.
     let existing = project
         .resources
@@ -436,7 +552,7 @@ fn add_model(
         .filter(|r| r.kind == ResourceKind::Model)
         .filter_map(|r| r.properties_location.as_ref())
         .find(|l| l.file.rsplit_once('/').map(|(d, _)| d) == Some(dir.as_str()));
-    let mut out = vec![(sql_path, FileEdit::Create(crate::render::model_sql(m.sql)))];
+    let mut out = vec![(sql_path, FileEdit::Create(sql))];
     match existing {
         Some(loc) => out.push((
             loc.file.clone(),
@@ -551,6 +667,9 @@ fn add_entry(
     {
         return Err(bad(format!("{prefix} '{name}' exists")));
     }
+    if let Some((_, model)) = file.and_then(|f| f.split_once('#')) {
+        return add_embedded(project, key, entry, model);
+    }
     let target = match file {
         Some(f) => crate::safety::validate_repo_path(f).map_err(|e| bad(e.to_string()))?,
         None => {
@@ -629,6 +748,42 @@ fn add_singular_test(
         text.push('\n');
     }
     Ok(vec![(path, FileEdit::Create(text))])
+}
+
+/// A metric appended to the `metrics:` list of a model's entry (created when missing).
+fn add_embedded(
+    project: &Project,
+    key: &str,
+    item: &Value,
+    model: &str,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: format!("model.{}.{model}", project.dbt_project.name),
+        reason,
+    };
+    if key != "metrics" {
+        return Err(bad(format!(
+            "only metrics live inside a model, not '{key}'"
+        )));
+    }
+    let r = project
+        .resources
+        .iter()
+        .find(|r| {
+            r.kind == ResourceKind::Model
+                && r.name == model
+                && r.package == project.dbt_project.name
+                && r.version.is_none()
+        })
+        .ok_or_else(|| bad("no such model".into()))?;
+    let (file, base, _) = entry(r)?;
+    Ok(vec![(
+        file.to_string(),
+        FileEdit::Yaml(YamlEdit::Append {
+            path: path_of(base, key),
+            value: escape_value(item, None),
+        }),
+    )])
 }
 
 /// Rewrites the `{{ config(...) }}` call of a model's SQL with `values` set.
@@ -838,6 +993,9 @@ fn plan_op(
         ResourceOp::AddEntry { key, entry, file } => {
             return add_entry(project, key, entry, file.as_deref());
         }
+        ResourceOp::AddSqlModel { path, sql, entry } => {
+            return add_sql_model(project, path, sql, entry);
+        }
         ResourceOp::SetSqlConfig { resource, values } => {
             let r = find(project, resource)?;
             return sql_config_edit(r, values).map(|edit| vec![(r.location.file.clone(), edit)]);
@@ -961,6 +1119,21 @@ fn plan_yaml_op(
             Ok(vec![(
                 file.to_string(),
                 set_nested(base, node, field, value),
+            )])
+        }
+        ResourceOp::Append {
+            resource,
+            field,
+            value,
+        } => {
+            let r = find(project, resource)?;
+            let (file, base, _) = entry(r)?;
+            Ok(vec![(
+                file.to_string(),
+                YamlEdit::Append {
+                    path: path_of(base, field),
+                    value: escape_value(value, last_key(field)),
+                },
             )])
         }
         ResourceOp::Unset { resource, field } => {
@@ -1096,10 +1269,12 @@ fn plan_yaml_op(
             resource: String::new(),
             reason: "planned as whole-file edits".into(),
         }),
-        ResourceOp::AddModel { .. } => Err(PlanError::NotApplicable {
-            resource: String::new(),
-            reason: "a new model is planned as files, not YAML edits".into(),
-        }),
+        ResourceOp::AddModel { .. } | ResourceOp::AddSqlModel { .. } => {
+            Err(PlanError::NotApplicable {
+                resource: String::new(),
+                reason: "a new model is planned as files, not YAML edits".into(),
+            })
+        }
         ResourceOp::Remove { resource } => {
             let r = find(project, resource)?;
             let mut out = Vec::new();
@@ -1182,11 +1357,17 @@ fn plan_yaml_op(
                     | ResourceKind::Group
                     | ResourceKind::SemanticModel
                     | ResourceKind::UnitTest
-            );
+                    | ResourceKind::Source
+            ) || (r.kind == ResourceKind::Snapshot
+                && !r.location.file.ends_with(".sql"));
             if !yaml_declared {
                 return Err(PlanError::NotApplicable {
                     resource: resource.clone(),
-                    reason: "only resources declared in YAML can be renamed in place; a model is renamed by moving its file".into(),
+                    reason: format!(
+                        "the {} is named by its file: renaming it moves the file and breaks every \
+                         ref() to it, so it is left to the customer",
+                        r.kind.label()
+                    ),
                 });
             }
             let (file, base, node) = entry(r)?;
@@ -1228,6 +1409,11 @@ impl ResourceOp {
         let op = text("op")?;
         Ok(match op.as_str() {
             "set" => ResourceOp::Set {
+                resource: text("resource")?,
+                field: text("field")?,
+                value: v.get("value").cloned().ok_or("'value' is missing")?,
+            },
+            "append" => ResourceOp::Append {
                 resource: text("resource")?,
                 field: text("field")?,
                 value: v.get("value").cloned().ok_or("'value' is missing")?,
