@@ -90,8 +90,8 @@ impl Scope {
         }
     }
 
-    /// Catalogs: descriptions, owners, tags and meta on existing resources and columns; never
-    /// SQL, never a new or removed resource.
+    /// Catalogs: descriptions, owners, tags and meta on existing resources and columns, and
+    /// the text of docs blocks; never SQL, never a new or removed resource.
     pub fn catalog() -> Scope {
         Scope {
             kinds: vec![
@@ -102,6 +102,8 @@ impl Scope {
                 ResourceKind::Exposure,
                 ResourceKind::Metric,
                 ResourceKind::SemanticModel,
+                ResourceKind::Group,
+                ResourceKind::Doc,
             ],
             fields: [
                 "description",
@@ -165,7 +167,7 @@ impl Scope {
     }
 
     /// Observability tools: data tests, freshness and docs on models, sources, seeds and
-    /// snapshots; singular tests as their own SQL files.
+    /// snapshots; singular tests as their own SQL files (the only SQL they own).
     pub fn observability() -> Scope {
         Scope {
             kinds: vec![
@@ -186,13 +188,16 @@ impl Scope {
                 "config.freshness",
                 "loaded_at_field",
                 "config.loaded_at_field",
-                "sql",
             ]
             .map(String::from)
             .to_vec(),
             create: vec![ResourceKind::SingularTest],
             delete: vec![ResourceKind::SingularTest],
-            kind_fields: BTreeMap::new(),
+            // The only SQL it owns is its singular tests'.
+            kind_fields: BTreeMap::from([(
+                ResourceKind::SingularTest,
+                vec!["sql".into(), "description".into()],
+            )]),
             created_only: BTreeMap::new(),
         }
     }
@@ -410,7 +415,9 @@ fn project_value(value: &Value, patterns: &[Pattern], path: &[Seg]) -> Option<Va
                         inner.insert("name".into(), Value::String(name));
                         let mut rest = project_object(map, patterns, &here);
                         rest.remove("name");
-                        if rest.is_empty() {
+                        // An item that is only its name (a column the vendor keeps, with
+                        // nothing of its own left) is inside the scope as it is.
+                        if rest.is_empty() && map.len() > 1 {
                             return None;
                         }
                         inner.append(&mut rest);
@@ -545,6 +552,27 @@ mod tests {
             scope.created_only_field(ResourceKind::Metric, &metric),
             None
         );
+    }
+
+    #[test]
+    fn observability_owns_the_sql_of_singular_tests_only() {
+        let scope = Scope::observability();
+        let model = json!({"name": "orders", "sql": "select 1", "data_tests": ["x"]});
+        assert_eq!(
+            scope.outside_kind(ResourceKind::Model, &model).as_deref(),
+            Some("sql")
+        );
+        assert_eq!(
+            scope.project_kind(ResourceKind::Model, &model),
+            json!({"name": "orders", "data_tests": ["x"]})
+        );
+        let test = json!({"name": "assert_x", "sql": "select 1 where false"});
+        assert_eq!(scope.outside_kind(ResourceKind::SingularTest, &test), None);
+        assert_eq!(scope.project_kind(ResourceKind::SingularTest, &test), test);
+        assert!(scope.owns_sql_of(ResourceKind::SingularTest));
+        assert!(!scope.owns_sql_of(ResourceKind::Model));
+        let named_only = json!({"name": "orders", "columns": [{"name": "id"}]});
+        assert_eq!(scope.outside_kind(ResourceKind::Model, &named_only), None);
     }
 
     #[test]

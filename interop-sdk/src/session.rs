@@ -692,6 +692,10 @@ impl SyncSession {
             // field the sync branch proposes is not there yet: the repo still differs).
             {
                 match advance(base.map(|b| &b.value), applied.as_ref(), repo_value) {
+                    // Gone on both sides: nothing is agreed any more.
+                    _ if wanted.is_none() && current.is_none() && merged.is_none() => {
+                        state.agreed.remove(id);
+                    }
                     Some(value) => {
                         let m = if proposes { current } else { merged.as_ref() }
                             .or(merged.as_ref())
@@ -953,7 +957,7 @@ fn merged_file(base: Option<&str>, vendor: Option<&str>, repo: Option<&str>) -> 
 
 /// A state's file when it names a properties file an entry can move to (not a SQL file, not an
 /// entry inside a model's entry such as `file.yml#model`).
-fn placement<'a>(file: Option<&'a str>) -> Option<&'a str> {
+fn placement(file: Option<&str>) -> Option<&str> {
     file.filter(|f| f.ends_with(".yml") || f.ends_with(".yaml"))
 }
 

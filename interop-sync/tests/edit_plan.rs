@@ -405,6 +405,121 @@ fn entries_sql_config_and_vendor_sql() {
 }
 
 #[test]
+fn a_changed_test_list_is_edited_item_by_item_and_singular_tests_are_files() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let reader = Reader::default();
+    let project = reader.read(&source).unwrap();
+    let file = "models/staging/shop_db/_shop_db__models.yml";
+    let before = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+    let ops = vec![
+        // One test of three changes its severity, one goes, one is new; the flow list of the
+        // order items' key keeps its style.
+        ResourceOp::SetColumn {
+            resource: "model.shop.stg_shop_db__orders".into(),
+            column: "customer_id".into(),
+            field: "data_tests".into(),
+            value: json!([
+                {"not_null": {"config": {"severity": "warn"}}},
+                {"unique": {"config": {"where": "ordered_at > '{{ var(\"orders_start_date\") }}'"}}}
+            ]),
+        },
+        ResourceOp::SetColumn {
+            resource: "model.shop.stg_shop_db__order_items".into(),
+            column: "order_item_id".into(),
+            field: "data_tests".into(),
+            value: json!(["unique", "not_null", {"not_negative": {"arguments": {"allow_null": false}}}]),
+        },
+        // A docs block's description is its text.
+        ResourceOp::Set {
+            resource: "doc.shop.order_status".into(),
+            field: "description".into(),
+            value: json!("Lifecycle state of an order (see the checkout service)."),
+        },
+        ResourceOp::AddSingularTest {
+            name: "assert_positive_totals".into(),
+            sql: "select order_id\nfrom {{ ref('orders') }}\nwhere order_total < 0".into(),
+            file: None,
+        },
+    ];
+    let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    let edited = changes.files.iter().find(|f| f.path == file).unwrap();
+    // Only the changed tests' lines differ: the relationships test is gone, not_null became a
+    // mapping, a unique test follows; the flow list gained one item on its own line.
+    assert!(
+        edited.after.contains(
+            "        data_tests:\n          - not_null:\n              config:\n                severity: warn\n          - unique:\n"
+        ),
+        "{}",
+        edited.after
+    );
+    assert!(
+        edited.after.contains(
+            "data_tests: [unique, not_null, {not_negative: {arguments: {allow_null: false}}}]"
+        ),
+        "{}",
+        edited.after
+    );
+    assert!(
+        !edited.after.contains("to: ref('stg_shop_db__customers')"),
+        "the relationships test is removed"
+    );
+    // Outside the two edited lists, every byte is as it was.
+    let split = |t: &str| {
+        let orders = t.find("  - name: stg_shop_db__orders").unwrap();
+        let column = orders + t[orders..].find("      - name: customer_id").unwrap();
+        let status = orders + t[orders..].find("      - name: status").unwrap();
+        (t[..column].to_string(), t[status..].to_string())
+    };
+    let (head_before, tail_before) = split(&before);
+    let (head_after, tail_after) = split(&edited.after);
+    assert_eq!(head_before, head_after);
+    assert_eq!(
+        tail_before.replacen(
+            "data_tests: [unique, not_null]\n      - name: order_id",
+            "data_tests: [unique, not_null, {not_negative: {arguments: {allow_null: false}}}]\n      - name: order_id",
+            1
+        ),
+        tail_after
+    );
+    let docs = changes
+        .files
+        .iter()
+        .find(|f| f.path == "models/staging/shop_db/_shop_db__docs.md")
+        .expect("the docs file");
+    assert!(docs.after.contains(
+        "{% docs order_status %}\nLifecycle state of an order (see the checkout service).\n{% enddocs %}"
+    ));
+    let singular = changes
+        .files
+        .iter()
+        .find(|f| f.path == "tests/assert_positive_totals.sql")
+        .expect("the singular test file");
+    assert!(singular.before.is_none() && singular.after.ends_with("< 0\n"));
+    let written = tempfile::tempdir().unwrap();
+    common::copy_dir(tmp.path(), written.path());
+    for change in &changes.files {
+        std::fs::write(written.path().join(&change.path), &change.after).unwrap();
+    }
+    let after = reader.read(&FolderSource::new(written.path())).unwrap();
+    assert!(after.errors.is_empty(), "{:#?}", after.errors);
+    assert!(after.get("test.shop.assert_positive_totals").is_some());
+    common::dbt_manifest(written.path());
+
+    // A reorder of kept tests falls back to setting the whole list (still lossless elsewhere).
+    let reorder = vec![ResourceOp::SetColumn {
+        resource: "model.shop.stg_shop_db__products".into(),
+        column: "product_id".into(),
+        field: "data_tests".into(),
+        value: json!(["not_null", "unique"]),
+    }];
+    let changes = apply_plan(&project, &source, &reorder, &PlanOptions::default());
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    assert!(changes.files[0].after.contains("not_null"));
+}
+
+#[test]
 fn embedded_metrics_appended_list_items_and_models_from_sql() {
     let tmp = shop_copy();
     let source = FolderSource::new(tmp.path());

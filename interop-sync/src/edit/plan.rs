@@ -17,7 +17,8 @@ use crate::read::{Project, ProjectSource};
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourceOp {
     /// Sets a field of the resource's YAML entry; `field` is a dotted path such as
-    /// `description`, `label` or `config.meta.owner`. Missing parents are created.
+    /// `description`, `label` or `config.meta.owner`. Missing parents are created. The
+    /// `description` of a docs block is its text.
     Set {
         /// The resource.
         resource: String,
@@ -105,9 +106,19 @@ pub enum ResourceOp {
         /// The arguments to set.
         values: serde_json::Map<String, Value>,
     },
-    /// Replaces the SQL of a model the vendor owns.
+    /// Adds a singular data test: a SQL file under the first test path (or at `file`, which
+    /// must lie under a test path).
+    AddSingularTest {
+        /// The test name (the file stem).
+        name: String,
+        /// The SQL (a query returning the failing rows).
+        sql: String,
+        /// The file, relative to the project root.
+        file: Option<String>,
+    },
+    /// Replaces the SQL of a model or singular test the vendor owns.
     ReplaceSql {
-        /// The model.
+        /// The model or singular test.
         resource: String,
         /// The new SQL.
         sql: String,
@@ -688,6 +699,57 @@ fn add_entry(
     )])
 }
 
+fn add_singular_test(
+    project: &Project,
+    name: &str,
+    sql: &str,
+    file: Option<&str>,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: format!("test.{}.{name}", project.dbt_project.name),
+        reason,
+    };
+    let valid_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid_name {
+        return Err(bad(format!(
+            "'{name}' is not a test name (letters, digits, _ and -)"
+        )));
+    }
+    if project
+        .resources
+        .iter()
+        .any(|r| r.kind == ResourceKind::SingularTest && r.name == name)
+    {
+        return Err(bad("a singular test of that name exists".into()));
+    }
+    let roots = &project.dbt_project.paths.test;
+    let root = roots.first().cloned().unwrap_or_else(|| "tests".into());
+    let path = match file {
+        Some(f) => {
+            let f = crate::safety::validate_repo_path(f).map_err(|e| bad(e.to_string()))?;
+            let under_tests = roots
+                .iter()
+                .any(|r| f.starts_with(&format!("{}/", r.trim_end_matches('/'))));
+            if !under_tests || !f.ends_with(&format!("/{name}.sql")) {
+                return Err(bad(format!(
+                    "'{f}' is not a file named after the test under a test path"
+                )));
+            }
+            f
+        }
+        None => crate::safety::validate_repo_path(&format!("{root}/{name}.sql"))
+            .map_err(|e| bad(e.to_string()))?,
+    };
+    let mut text = sql.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(vec![(path, FileEdit::Create(text))])
+}
+
 /// A metric appended to the `metrics:` list of a model's entry (created when missing).
 fn add_embedded(
     project: &Project,
@@ -842,6 +904,72 @@ fn set_nested(base: &str, node: &Node, field: &str, value: Value) -> YamlEdit {
     }
 }
 
+/// A list of data tests set to a new value, edited item by item: tests that went away are
+/// removed, changed tests are replaced, new tests are appended, and every other item keeps its
+/// bytes (comments, flow or block style). `None` when the field is not a test list, when it is
+/// not there yet, when an item's identity (the test's name, as the merge keys lists) is not
+/// unique, or when the new list reorders kept tests or puts a new one before them: the whole
+/// list is set then.
+fn test_list_edits(base: &str, node: &Node, field: &str, target: &Value) -> Option<Vec<YamlEdit>> {
+    if !matches!(last_key(field), Some("data_tests" | "tests")) {
+        return None;
+    }
+    let current = field
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .try_fold(node, |n, k| n.get(k))?;
+    let items: Vec<Value> = current.as_seq()?.iter().map(Node::to_json).collect();
+    let wanted = target.as_array()?;
+    let ids = |list: &[Value]| -> Option<Vec<String>> {
+        let ids: Vec<String> = list
+            .iter()
+            .map(crate::merge::list_identity)
+            .collect::<Option<_>>()?;
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        (sorted.len() == ids.len()).then_some(ids)
+    };
+    let (have, want) = (ids(&items)?, ids(wanted)?);
+    let kept_have: Vec<&String> = have.iter().filter(|i| want.contains(i)).collect();
+    let kept_want: Vec<&String> = want.iter().filter(|i| have.contains(i)).collect();
+    if kept_have.is_empty() || kept_have != kept_want {
+        return None;
+    }
+    // New tests may only follow the last kept one.
+    let last_kept = want.iter().rposition(|i| have.contains(i))?;
+    if want[..last_kept].iter().any(|i| !have.contains(i)) {
+        return None;
+    }
+    let list = path_of(base, field);
+    let at = |i: usize| {
+        let mut p = list.clone();
+        p.0.push(Segment::Index(i));
+        p
+    };
+    let mut edits = Vec::new();
+    // From the end, so that a removal never shifts an item still to be edited.
+    for (i, id) in have.iter().enumerate().rev() {
+        match want.iter().position(|w| w == id) {
+            None => edits.push(YamlEdit::Remove { path: at(i) }),
+            Some(j) if wanted[j] != items[i] => edits.push(YamlEdit::Set {
+                path: at(i),
+                value: wanted[j].clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (j, id) in want.iter().enumerate() {
+        if !have.contains(id) {
+            edits.push(YamlEdit::Append {
+                path: list.clone(),
+                value: wanted[j].clone(),
+            });
+        }
+    }
+    Some(edits)
+}
+
 /// `value` under the keys `a.b.c`, innermost last: `{a: {b: {c: value}}}`.
 fn nest(keys: &[&str], value: Value) -> Value {
     keys.iter().rev().fold(value, |acc, k| {
@@ -872,12 +1000,36 @@ fn plan_op(
             let r = find(project, resource)?;
             return sql_config_edit(r, values).map(|edit| vec![(r.location.file.clone(), edit)]);
         }
+        ResourceOp::AddSingularTest { name, sql, file } => {
+            return add_singular_test(project, name, sql, file.as_deref());
+        }
+        ResourceOp::Set {
+            resource,
+            field,
+            value: Value::String(text),
+        } if field == "description"
+            && project
+                .get(resource)
+                .is_some_and(|r| r.kind == ResourceKind::Doc) =>
+        {
+            // A docs block's description is its text.
+            let r = find(project, resource)?;
+            return Ok(vec![(
+                r.location.file.clone(),
+                FileEdit::DocsBody {
+                    name: r.name.clone(),
+                    text: super::dbt_rules::escape_jinja(text),
+                },
+            )]);
+        }
         ResourceOp::ReplaceSql { resource, sql } => {
             let r = find(project, resource)?;
-            if !(r.kind == ResourceKind::Model && r.location.file.ends_with(".sql")) {
+            let sql_file = matches!(r.kind, ResourceKind::Model | ResourceKind::SingularTest)
+                && r.location.file.ends_with(".sql");
+            if !sql_file {
                 return Err(PlanError::NotApplicable {
                     resource: resource.clone(),
-                    reason: "not a SQL model".into(),
+                    reason: "not a SQL model or singular test".into(),
                 });
             }
             let mut sql = sql.clone();
@@ -961,6 +1113,9 @@ fn plan_yaml_op(
             let r = find(project, resource)?;
             let (file, base, node) = entry(r)?;
             let value = escape_value(value, last_key(field));
+            if let Some(edits) = test_list_edits(base, node, field, &value) {
+                return Ok(edits.into_iter().map(|e| (file.to_string(), e)).collect());
+            }
             Ok(vec![(
                 file.to_string(),
                 set_nested(base, node, field, value),
@@ -1001,6 +1156,12 @@ fn plan_yaml_op(
             let (file, base, node) = entry(r)?;
             let value = escape_value(value, last_key(field));
             let existing = node.get("columns").and_then(|c| c.item_named(column));
+            if let Some((i, col)) = existing
+                && let Some(edits) =
+                    test_list_edits(&format!("{base}.columns[{i}]"), col, field, &value)
+            {
+                return Ok(edits.into_iter().map(|e| (file.to_string(), e)).collect());
+            }
             let edit = match existing {
                 Some((i, col)) => set_nested(&format!("{base}.columns[{i}]"), col, field, value),
                 None => {
@@ -1102,6 +1263,7 @@ fn plan_yaml_op(
             Ok(vec![(r.location.file.clone(), YamlEdit::Remove { path })])
         }
         ResourceOp::AddEntry { .. }
+        | ResourceOp::AddSingularTest { .. }
         | ResourceOp::SetSqlConfig { .. }
         | ResourceOp::ReplaceSql { .. } => Err(PlanError::NotApplicable {
             resource: String::new(),
@@ -1298,6 +1460,11 @@ impl ResourceOp {
                 resource: text("resource")?,
                 values: map("values"),
             },
+            "add_singular_test" => ResourceOp::AddSingularTest {
+                name: text("name")?,
+                sql: text("sql")?,
+                file: text("file").ok(),
+            },
             "replace_sql" => ResourceOp::ReplaceSql {
                 resource: text("resource")?,
                 sql: text("sql")?,
@@ -1315,7 +1482,7 @@ impl ResourceOp {
             },
             other => {
                 return Err(format!(
-                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename, add_entry, set_sql_config, replace_sql)"
+                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename, add_entry, add_singular_test, set_sql_config, replace_sql)"
                 ));
             }
         })

@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use conflict::Conflict;
+pub(crate) use list::identity as list_identity;
 pub use policy::{FieldPattern, PatternError, Policies, Policy};
 pub use text::{ConflictRegion, TextConflict, TextHunk, merge_text};
 

@@ -26,6 +26,16 @@ pub fn ops_between(
 }
 
 fn create(target: &ResourceState) -> Vec<ResourceOp> {
+    if target.kind == crate::model::ResourceKind::SingularTest {
+        return match target.value.get("sql").and_then(Value::as_str) {
+            Some(sql) => vec![ResourceOp::AddSingularTest {
+                name: target.name.clone(),
+                sql: sql.to_string(),
+                file: target.file.clone().filter(|f| f.ends_with(".sql")),
+            }],
+            None => vec![],
+        };
+    }
     if target.kind == crate::model::ResourceKind::Model {
         return create_model(target);
     }
@@ -356,6 +366,27 @@ mod tests {
                 "columns[name=old]",
                 "columns[name=new]"
             ]
+        );
+    }
+
+    #[test]
+    fn singular_tests_are_created_as_sql_files() {
+        let mut t = state(json!({"name": "assert_paid", "sql": "select 1 where false"}));
+        t.kind = ResourceKind::SingularTest;
+        let ops = ops_between(None, None, Some(&t));
+        assert_eq!(
+            ops,
+            [ResourceOp::AddSingularTest {
+                name: "assert_paid".into(),
+                sql: "select 1 where false".into(),
+                file: None
+            }]
+        );
+        let mut edited = t.clone();
+        edited.value["sql"] = json!("select 2 where false");
+        let ops = ops_between(Some("test.x.assert_paid"), Some(&t), Some(&edited));
+        assert!(
+            matches!(&ops[..], [ResourceOp::ReplaceSql { sql, .. }] if sql.starts_with("select 2"))
         );
     }
 

@@ -1,5 +1,6 @@
 //! The state of one resource as the merge sees it: its YAML entry as JSON (with `name`), plus
-//! its SQL under the key `sql` for resources that live in a SQL file.
+//! its SQL under the key `sql` for resources that live in a SQL file, and a docs block's text
+//! under `description`.
 
 use serde_json::{Map, Value};
 
@@ -85,6 +86,16 @@ pub fn state_of(
                 value.insert(k, v);
             }
         }
+    }
+    // A docs block's text is its description (without the block's own first and last line
+    // breaks, which an edit keeps).
+    if resource.kind == ResourceKind::Doc
+        && let Some(body) = &resource.description
+    {
+        value.insert(
+            "description".into(),
+            Value::String(body.trim_matches('\n').to_string()),
+        );
     }
     if with_sql && has_sql_file(resource) {
         let file = SourceFile {
