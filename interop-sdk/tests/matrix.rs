@@ -365,7 +365,8 @@ fn short(v: &Option<Value>) -> String {
         Some(v) => {
             let s = v.to_string();
             if s.len() > 60 {
-                format!("{}…", &s[..s.floor_char_boundary(60)])
+                let cut = (0..=60).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0);
+                format!("{}…", &s[..cut])
             } else {
                 s
             }
