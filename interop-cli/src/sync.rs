@@ -1,10 +1,13 @@
 //! `interop plan|apply|pull|status|resolve`: a vendor's sync session from the command line. The
-//! vendor's desired objects come from a state file (YAML or JSON, the SDK's schema).
+//! vendor's desired objects come from a state file (YAML or JSON, the SDK's schema): resource
+//! states under `objects:`, and the category objects under `monitors:` / `descriptions:`
+//! (observability) and `annotations:` (catalog), mapped into the repo the session reads.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
+use interop_sdk::mapping::RepoView;
 use interop_sdk::sync::git::{Credentials, GitError};
 use interop_sdk::sync::read::yaml;
 use interop_sdk::sync::safety::Limits;
@@ -96,9 +99,18 @@ pub struct ResolveArgs {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StateFile {
-    /// The objects.
+    /// The objects, as resource states.
     #[serde(default)]
     objects: Vec<Desired>,
+    /// Observability monitors.
+    #[serde(default)]
+    monitors: Vec<interop_sdk::observability::Monitor>,
+    /// Descriptions of monitored resources.
+    #[serde(default)]
+    descriptions: Vec<interop_sdk::observability::Description>,
+    /// Catalog annotations.
+    #[serde(default)]
+    annotations: Vec<interop_sdk::catalog::Annotation>,
 }
 
 fn scope_of(category: &str) -> anyhow::Result<Scope> {
@@ -182,14 +194,41 @@ impl From<SessionError> for CliError {
     }
 }
 
-fn read_state(path: &Path) -> anyhow::Result<Vec<Desired>> {
+fn read_state(path: &Path, session: &SyncSession) -> anyhow::Result<Vec<Desired>> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
     let root =
         yaml::parse(&text, &Limits::default()).map_err(|e| anyhow!("{}:{e}", path.display()))?;
     let json = root.map(|r| r.to_json()).unwrap_or(Value::Null);
     let file: StateFile =
         serde_json::from_value(json).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    Ok(file.objects)
+    let mut desired = file.objects;
+    let mapped =
+        !file.monitors.is_empty() || !file.descriptions.is_empty() || !file.annotations.is_empty();
+    if mapped {
+        let view = RepoView::read(session).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let observability = interop_sdk::observability::Observability {
+            monitors: file.monitors,
+            descriptions: file.descriptions,
+        };
+        if observability != Default::default() {
+            desired.extend(
+                observability
+                    .to_desired(&view)
+                    .map_err(|e| anyhow!("{}: {e}", path.display()))?,
+            );
+        }
+        if !file.annotations.is_empty() {
+            let catalog = interop_sdk::catalog::Catalog {
+                annotations: file.annotations,
+            };
+            desired.extend(
+                catalog
+                    .to_desired(&view)
+                    .map_err(|e| anyhow!("{}: {e}", path.display()))?,
+            );
+        }
+    }
+    Ok(desired)
 }
 
 pub(crate) struct Style {
@@ -328,8 +367,8 @@ fn outcome(plan: &SyncPlan, check: bool) -> u8 {
 
 /// `interop plan`.
 pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
-    let desired = read_state(&args.state)?;
     let session = open(&args.session)?;
+    let desired = read_state(&args.state, &session)?;
     let plan = session.plan(&desired)?;
     if args.session.json {
         println!(
@@ -344,8 +383,8 @@ pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
 
 /// `interop apply`.
 pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
-    let desired = read_state(&args.state)?;
     let session = open(&args.session)?;
+    let desired = read_state(&args.state, &session)?;
     let plan = session.plan(&desired)?;
     let code = outcome(&plan, false);
     if !args.session.json {

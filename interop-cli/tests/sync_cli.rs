@@ -277,3 +277,72 @@ fn the_demo_runs_the_whole_story() {
         .unwrap();
     assert!(status.stdout.is_empty());
 }
+
+#[test]
+fn monitors_and_annotations_in_a_state_file_are_mapped() {
+    let tmp = setup();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("monitors.yml"),
+        "monitors:\n  - id: wt-1\n    target: {kind: model, name: stg_shop_db__customers}\n    column: first_name\n    check: not_null\n    severity: warn\n  - id: wt-2\n    target: {kind: source, source: shop_db, name: customers}\n    check: freshness\n    warn_after: {count: 3, period: hour}\n",
+    )
+    .unwrap();
+    let out = interop(
+        dir,
+        &[
+            "apply",
+            "--repo",
+            "repo",
+            "--vendor",
+            "watchtower",
+            "--category",
+            "observability",
+            "--state",
+            "monitors.yml",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let models = git(
+        &dir.join("repo"),
+        &[
+            "show",
+            "interop/watchtower:models/staging/shop_db/_shop_db__models.yml",
+        ],
+    );
+    assert!(models.contains("severity: warn"), "{models}");
+
+    std::fs::write(
+        dir.join("annotations.yml"),
+        "annotations:\n  - target: {kind: model, name: order_items}\n    owner: {name: \"@merchandising\"}\n    terms: [Order line]\n",
+    )
+    .unwrap();
+    let out = interop(
+        dir,
+        &[
+            "plan",
+            "--repo",
+            "repo",
+            "--vendor",
+            "atlas",
+            "--category",
+            "catalog",
+            "--state",
+            "annotations.yml",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["changes"][0]["resource"], "model.shop.order_items");
+    assert_eq!(plan["conflicts"], serde_json::json!([]));
+}

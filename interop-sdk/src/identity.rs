@@ -33,7 +33,13 @@ pub fn unique_id_with(package: &str, state: &ResourceState, known: Option<&str>)
             Some((head, _)) => format!("{head}.{}", state.name),
             None => uid.to_string(),
         },
-        None => format!("{}.{package}.{}", state.kind.id_prefix(), state.name),
+        None => match state.value.get("model").and_then(Value::as_str) {
+            // dbt names a unit test after the model it tests too.
+            Some(model) if state.kind == interop_sync::model::ResourceKind::UnitTest => {
+                format!("unit_test.{package}.{model}.{}", state.name)
+            }
+            _ => format!("{}.{package}.{}", state.kind.id_prefix(), state.name),
+        },
     }
 }
 
@@ -206,6 +212,7 @@ mod tests {
                 unique_id: "metric.shop.revenue".into(),
                 state: metric("revenue", "order_total"),
                 before: None,
+                removed: false,
             },
         );
         let repo: BTreeMap<String, ResourceState> = [

@@ -7,6 +7,7 @@
 pub mod bi;
 pub mod catalog;
 pub mod identity;
+pub mod mapping;
 pub mod observability;
 pub mod scope;
 pub mod session;

@@ -2,6 +2,8 @@
 //! writes outside its scope, and a desired object that reaches outside it is an error, not a
 //! silent drop.
 
+use std::collections::BTreeMap;
+
 use interop_sync::model::ResourceKind;
 use serde_json::{Map, Value};
 
@@ -55,6 +57,14 @@ pub struct Scope {
     /// The kinds the vendor may delete.
     #[serde(default)]
     pub delete: Vec<ResourceKind>,
+    /// Field patterns for one kind, in place of `fields` (a BI tool owns the semantic keys of
+    /// a model's entry, not the model).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kind_fields: BTreeMap<ResourceKind, Vec<String>>,
+    /// Fields of a kind the vendor owns only on resources it created itself (a BI tool's own
+    /// transform's SQL); on any other resource they are neither read nor written.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub created_only: BTreeMap<ResourceKind, Vec<String>>,
 }
 
 /// A desired object that reaches outside the session's scope.
@@ -75,11 +85,13 @@ impl Scope {
             fields: vec![],
             create: kinds.to_vec(),
             delete: kinds.to_vec(),
+            kind_fields: BTreeMap::new(),
+            created_only: BTreeMap::new(),
         }
     }
 
-    /// Catalogs: descriptions, owners, tags and meta on existing resources and columns; never
-    /// SQL, never a new or removed resource.
+    /// Catalogs: descriptions, owners, tags and meta on existing resources and columns, and
+    /// the text of docs blocks; never SQL, never a new or removed resource.
     pub fn catalog() -> Scope {
         Scope {
             kinds: vec![
@@ -90,6 +102,8 @@ impl Scope {
                 ResourceKind::Exposure,
                 ResourceKind::Metric,
                 ResourceKind::SemanticModel,
+                ResourceKind::Group,
+                ResourceKind::Doc,
             ],
             fields: [
                 "description",
@@ -108,11 +122,17 @@ impl Scope {
             .to_vec(),
             create: vec![],
             delete: vec![],
+            kind_fields: BTreeMap::new(),
+            created_only: BTreeMap::new(),
         }
     }
 
-    /// BI tools: the semantic layer, saved queries, dashboards as exposures, and transforms as
-    /// models.
+    /// BI tools: the semantic layer (legacy semantic models and metrics, or the semantic keys
+    /// of a model's entry in dbt 1.12's model-embedded spec: `semantic_model`,
+    /// `agg_time_dimension`, column entities, dimensions and granularity, `derived_semantics`,
+    /// `time_spine`), saved queries, dashboards as exposures, and transforms as models. A
+    /// model's SQL and descriptions are the vendor's only on models it created (its own
+    /// transforms, the time spine); BI never deletes a model.
     pub fn bi() -> Scope {
         let kinds = vec![
             ResourceKind::Metric,
@@ -120,16 +140,34 @@ impl Scope {
             ResourceKind::SavedQuery,
             ResourceKind::Exposure,
         ];
+        let created_only = ["sql", "description", "columns[*].description"].map(String::from);
+        let model_fields = [
+            "semantic_model",
+            "agg_time_dimension",
+            "columns[*].entity",
+            "columns[*].dimension",
+            "columns[*].granularity",
+            "derived_semantics",
+            "time_spine",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain(created_only.clone())
+        .collect();
+        let mut with_models = kinds.clone();
+        with_models.push(ResourceKind::Model);
         Scope {
             fields: vec![],
-            create: kinds.clone(),
-            delete: kinds.clone(),
-            kinds,
+            create: with_models.clone(),
+            delete: kinds,
+            kinds: with_models,
+            kind_fields: BTreeMap::from([(ResourceKind::Model, model_fields)]),
+            created_only: BTreeMap::from([(ResourceKind::Model, created_only.to_vec())]),
         }
     }
 
     /// Observability tools: data tests, freshness and docs on models, sources, seeds and
-    /// snapshots; singular tests as their own SQL files.
+    /// snapshots; singular tests as their own SQL files (the only SQL they own).
     pub fn observability() -> Scope {
         Scope {
             kinds: vec![
@@ -150,22 +188,35 @@ impl Scope {
                 "config.freshness",
                 "loaded_at_field",
                 "config.loaded_at_field",
-                "sql",
             ]
             .map(String::from)
             .to_vec(),
             create: vec![ResourceKind::SingularTest],
             delete: vec![ResourceKind::SingularTest],
+            // The only SQL it owns is its singular tests'.
+            kind_fields: BTreeMap::from([(
+                ResourceKind::SingularTest,
+                vec!["sql".into(), "description".into()],
+            )]),
+            created_only: BTreeMap::new(),
         }
     }
 
-    fn patterns(&self) -> Vec<Pattern> {
-        self.fields.iter().map(|f| Pattern::parse(f)).collect()
+    /// The field patterns that apply to `kind`.
+    fn fields_of(&self, kind: Option<ResourceKind>) -> &[String] {
+        kind.and_then(|k| self.kind_fields.get(&k))
+            .unwrap_or(&self.fields)
     }
 
     /// Whether the scope owns the SQL of SQL-file resources.
     pub fn owns_sql(&self) -> bool {
         self.fields.is_empty() || self.fields.iter().any(|f| f == "sql")
+    }
+
+    /// Whether the scope owns the SQL of resources of `kind` (perhaps only those it created).
+    pub fn owns_sql_of(&self, kind: ResourceKind) -> bool {
+        let fields = self.fields_of(Some(kind));
+        fields.is_empty() || fields.iter().any(|f| f == "sql")
     }
 
     /// Whether the session reads and writes this kind.
@@ -175,24 +226,113 @@ impl Scope {
 
     /// `value` reduced to the fields the scope owns (`name` is always kept).
     pub fn project(&self, value: &Value) -> Value {
-        if self.fields.is_empty() {
-            return value.clone();
-        }
-        let patterns = self.patterns();
-        let mut out = project_object(value.as_object().unwrap_or(&Map::new()), &patterns, &[]);
-        if let Some(name) = value.get("name") {
-            let mut with_name = Map::new();
-            with_name.insert("name".into(), name.clone());
-            with_name.append(&mut out);
-            return Value::Object(with_name);
-        }
-        Value::Object(out)
+        project_with(&self.fields, value)
+    }
+
+    /// `value`, a resource of `kind`, reduced to the fields the scope owns there.
+    pub fn project_kind(&self, kind: ResourceKind, value: &Value) -> Value {
+        project_with(self.fields_of(Some(kind)), value)
     }
 
     /// The first field of `value` outside the scope, as a path (`None`: all inside).
     pub fn outside(&self, value: &Value) -> Option<String> {
-        let projected = self.project(value);
-        first_difference("", value, &projected)
+        first_difference("", value, &self.project(value))
+    }
+
+    /// The first field of `value`, a resource of `kind`, outside the scope.
+    pub fn outside_kind(&self, kind: ResourceKind, value: &Value) -> Option<String> {
+        first_difference("", value, &self.project_kind(kind, value))
+    }
+
+    /// The first field of `value` (a resource of `kind`) that the vendor owns only on
+    /// resources it created.
+    pub fn created_only_field(&self, kind: ResourceKind, value: &Value) -> Option<String> {
+        let fields = self.created_only.get(&kind)?;
+        let mut only_fields = project_with(fields, value);
+        if let Value::Object(m) = &mut only_fields {
+            m.shift_remove("name");
+        }
+        first_difference("", &only_fields, &Value::Object(Map::new()))
+    }
+
+    /// `value` without the fields the vendor owns only on resources it created.
+    pub fn without_created_only(&self, kind: ResourceKind, value: &Value) -> Value {
+        let Some(fields) = self.created_only.get(&kind) else {
+            return value.clone();
+        };
+        let mut out = value.clone();
+        for field in fields {
+            remove_pattern(&mut out, &Pattern::parse(field).0);
+        }
+        out
+    }
+}
+
+/// `value` reduced to `fields` (empty: all of it); `name` is always kept.
+fn project_with(fields: &[String], value: &Value) -> Value {
+    if fields.is_empty() {
+        return value.clone();
+    }
+    let patterns: Vec<Pattern> = fields.iter().map(|f| Pattern::parse(f)).collect();
+    let mut out = project_object(value.as_object().unwrap_or(&Map::new()), &patterns, &[]);
+    if let Some(name) = value.get("name") {
+        let mut with_name = Map::new();
+        with_name.insert("name".into(), name.clone());
+        with_name.append(&mut out);
+        return Value::Object(with_name);
+    }
+    Value::Object(out)
+}
+
+/// Removes what `segs` names from `value`, as projection would have left it: list items are
+/// matched by name, and an item left with only its name, or a list or map left empty, goes
+/// too.
+fn remove_pattern(value: &mut Value, segs: &[Seg]) {
+    let Some((first, rest)) = segs.split_first() else {
+        return;
+    };
+    let emptied = |v: &Value| match v {
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    };
+    match (first, value) {
+        (Seg::Key(k), Value::Object(map)) => {
+            if rest.is_empty() {
+                map.shift_remove(k);
+            } else if let Some(inner) = map.get_mut(k) {
+                remove_pattern(inner, rest);
+                if emptied(inner) {
+                    map.shift_remove(k);
+                }
+            }
+        }
+        (Seg::AnyKey, Value::Object(map)) => {
+            if rest.is_empty() {
+                map.clear();
+            } else {
+                for inner in map.values_mut() {
+                    remove_pattern(inner, rest);
+                }
+                map.retain(|_, v| !emptied(v));
+            }
+        }
+        (Seg::Item(name), Value::Array(items)) => {
+            items.retain_mut(|item| {
+                let matches = match name {
+                    None => true,
+                    Some(n) => item.get("name").and_then(Value::as_str) == Some(n),
+                };
+                if !matches {
+                    return true;
+                }
+                remove_pattern(item, rest);
+                !item
+                    .as_object()
+                    .is_some_and(|m| m.len() == 1 && m.contains_key("name"))
+            });
+        }
+        _ => {}
     }
 }
 
@@ -275,7 +415,9 @@ fn project_value(value: &Value, patterns: &[Pattern], path: &[Seg]) -> Option<Va
                         inner.insert("name".into(), Value::String(name));
                         let mut rest = project_object(map, patterns, &here);
                         rest.remove("name");
-                        if rest.is_empty() {
+                        // An item that is only its name (a column the vendor keeps, with
+                        // nothing of its own left) is inside the scope as it is.
+                        if rest.is_empty() && map.len() > 1 {
                             return None;
                         }
                         inner.append(&mut rest);
@@ -358,6 +500,79 @@ mod tests {
             Scope::everything(&[ResourceKind::Model]).outside(&model),
             None
         );
+    }
+
+    #[test]
+    fn bi_owns_the_semantic_keys_of_models_and_sql_only_where_it_created() {
+        let model = json!({
+            "name": "orders",
+            "description": "Orders",
+            "agg_time_dimension": "ordered_at",
+            "config": {"materialized": "table"},
+            "columns": [
+                {"name": "id", "entity": {"type": "primary", "name": "order"}, "data_tests": ["unique"]},
+                {"name": "amount", "data_type": "numeric"}
+            ],
+            "sql": "select 1"
+        });
+        let scope = Scope::bi();
+        let projected = scope.project_kind(ResourceKind::Model, &model);
+        assert_eq!(
+            projected,
+            json!({
+                "name": "orders",
+                "description": "Orders",
+                "agg_time_dimension": "ordered_at",
+                "columns": [{"name": "id", "entity": {"type": "primary", "name": "order"}}],
+                "sql": "select 1"
+            })
+        );
+        assert_eq!(
+            scope
+                .created_only_field(ResourceKind::Model, &projected)
+                .as_deref(),
+            Some("description")
+        );
+        assert_eq!(
+            scope.without_created_only(ResourceKind::Model, &projected),
+            json!({
+                "name": "orders",
+                "agg_time_dimension": "ordered_at",
+                "columns": [{"name": "id", "entity": {"type": "primary", "name": "order"}}]
+            })
+        );
+        assert_eq!(
+            scope.outside_kind(ResourceKind::Model, &model).as_deref(),
+            Some("config")
+        );
+        // Metrics are the vendor's whole.
+        let metric = json!({"name": "m", "type": "simple", "agg": "sum", "expr": "amount"});
+        assert_eq!(scope.outside_kind(ResourceKind::Metric, &metric), None);
+        assert_eq!(
+            scope.created_only_field(ResourceKind::Metric, &metric),
+            None
+        );
+    }
+
+    #[test]
+    fn observability_owns_the_sql_of_singular_tests_only() {
+        let scope = Scope::observability();
+        let model = json!({"name": "orders", "sql": "select 1", "data_tests": ["x"]});
+        assert_eq!(
+            scope.outside_kind(ResourceKind::Model, &model).as_deref(),
+            Some("sql")
+        );
+        assert_eq!(
+            scope.project_kind(ResourceKind::Model, &model),
+            json!({"name": "orders", "data_tests": ["x"]})
+        );
+        let test = json!({"name": "assert_x", "sql": "select 1 where false"});
+        assert_eq!(scope.outside_kind(ResourceKind::SingularTest, &test), None);
+        assert_eq!(scope.project_kind(ResourceKind::SingularTest, &test), test);
+        assert!(scope.owns_sql_of(ResourceKind::SingularTest));
+        assert!(!scope.owns_sql_of(ResourceKind::Model));
+        let named_only = json!({"name": "orders", "columns": [{"name": "id"}]});
+        assert_eq!(scope.outside_kind(ResourceKind::Model, &named_only), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use interop_sync::git::{
     Author, BaseStore, CommitRequest, Credentials, DiffStats, FileWrite, GitError, GitRefBaseStore,
     GitStore, PrInput, PrText, RefLease, ResourceChange, ResourceChangeKind, sync_branch_name,
 };
-use interop_sync::merge::{Conflict, Policies, Policy, merge_resource};
+use interop_sync::merge::{Conflict, Policies, Policy, merge_resource, put};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, changed_fields, ops_between, state_of};
 use interop_sync::read::{Project, Reader};
@@ -411,9 +411,9 @@ impl SyncSession {
             {
                 continue;
             }
-            let mut state = state_of(&project, &source, r, self.options.scope.owns_sql())
+            let mut state = state_of(&project, &source, r, self.options.scope.owns_sql_of(r.kind))
                 .map_err(|e| SessionError::Read(e.to_string()))?;
-            state.value = self.options.scope.project(&state.value);
+            state.value = self.options.scope.project_kind(r.kind, &state.value);
             states.insert(r.unique_id.as_str().to_string(), state);
         }
         let states = Arc::new(states);
@@ -456,7 +456,7 @@ impl SyncSession {
                     d.id
                 )));
             }
-            if let Some(field) = scope.outside(&state.value) {
+            if let Some(field) = scope.outside_kind(state.kind, &state.value) {
                 return Err(ScopeError {
                     object: d.id.clone(),
                     what: format!("the field '{field}'"),
@@ -481,9 +481,11 @@ impl SyncSession {
         let branch_expected = self.store.ref_target(&branch_ref)?;
         settle_proposals(&mut state, repo, branch_expected.is_none());
         if desired.is_none() {
+            // The vendor holds what was agreed, less what it asked to remove.
             vendor = state
                 .agreed
                 .iter()
+                .filter(|(id, _)| !state.proposed.get(*id).is_some_and(|p| p.removed))
                 .map(|(id, s)| (id.clone(), s.state.clone()))
                 .collect();
         }
@@ -495,6 +497,7 @@ impl SyncSession {
         let mut vendor_changes = Vec::new();
         let mut conflicts = Vec::new();
         let mut auto_resolved = Vec::new();
+        let mut refused: Vec<String> = Vec::new();
         let mut ids: BTreeSet<String> = state.agreed.keys().cloned().collect();
         ids.extend(vendor.keys().cloned());
         for id in &ids {
@@ -502,7 +505,30 @@ impl SyncSession {
             let base = base_state.as_ref();
             let wanted = vendor.get(id);
             let uid = identities.matched.get(id);
-            let current = uid.and_then(|u| repo.get(u));
+            // Fields the vendor owns only where it created the resource: elsewhere the repo's
+            // are not its to see, and its own are refused.
+            let created = state.created.contains(id);
+            let visible = uid.and_then(|u| repo.get(u)).map(|c| ResourceState {
+                value: if created {
+                    c.value.clone()
+                } else {
+                    scope.without_created_only(c.kind, &c.value)
+                },
+                ..c.clone()
+            });
+            let current = visible.as_ref();
+            if let (Some(w), Some(c), false) = (wanted, current, created)
+                && let Some(field) = scope.created_only_field(c.kind, &w.value)
+            {
+                return Err(ScopeError {
+                    object: id.clone(),
+                    what: format!(
+                        "the field '{field}' of a {} it did not create",
+                        c.kind.label()
+                    ),
+                }
+                .into());
+            }
             let kind = wanted
                 .or(base)
                 .or(current)
@@ -538,16 +564,31 @@ impl SyncSession {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
-                file: wanted
-                    .and_then(|w| w.file.clone())
-                    .or_else(|| current.and_then(|c| c.file.clone())),
+                file: merged_file(
+                    base.and_then(|b| b.file.as_deref()),
+                    wanted.and_then(|w| w.file.as_deref()),
+                    current.and_then(|c| c.file.as_deref()),
+                ),
                 value,
+            });
+            // What the vendor is told: the merge, except where a field conflicts; there the
+            // vendor keeps its own value until the conflict is resolved.
+            let vendor_view = merged.as_ref().map(|m| {
+                let mut value = m.value.clone();
+                for c in &result.conflicts {
+                    if !c.path.0.is_empty() {
+                        put(&mut value, &c.path, c.vendor.clone());
+                    }
+                }
+                ResourceState { value, ..m.clone() }
             });
             // The repo side.
             let repo_value = current.map(|s| &s.value);
             let merged_value = merged.as_ref().map(|s| &s.value);
+            let moved = matches!((current, &merged), (Some(c), Some(m))
+                if placement(c.file.as_deref()) != placement(m.file.as_deref()));
             let mut proposes = false;
-            if merged_value != repo_value {
+            if merged_value != repo_value || moved {
                 match (current, &merged) {
                     (None, Some(m)) if !scope.create.contains(&kind) => {
                         return Err(ScopeError {
@@ -560,9 +601,24 @@ impl SyncSession {
                     _ => {
                         let new_ops =
                             ops_between(uid.map(String::as_str), current, merged.as_ref());
+                        if new_ops.is_empty() && current.is_none() {
+                            refused.push(format!(
+                                "{id}: a new {} cannot be written from this state (a model needs \
+                                 `sql` and `file`, its .sql path; seeds, analyses and SQL \
+                                 snapshots are the customer's); nothing was created",
+                                kind.label()
+                            ));
+                        }
+                        if current.is_none() && !new_ops.is_empty() {
+                            state.created.insert(id.clone());
+                        }
                         if !new_ops.is_empty() {
                             proposes = true;
-                            changes.push(change_of(&package, uid, current, merged.as_ref()));
+                            let mut change = change_of(&package, uid, current, merged.as_ref());
+                            if moved {
+                                change.fields.push("file".into());
+                            }
+                            changes.push(change);
                             ops.extend(new_ops);
                         }
                     }
@@ -570,10 +626,9 @@ impl SyncSession {
             }
             // The vendor applies this sync's vendor changes (outside conflicts, where it keeps
             // its value): on its own fields it then holds the merged values.
-            let applied = match (&merged, wanted) {
-                (Some(m), Some(w)) if result.conflicts.is_empty() => {
-                    Some(restrict(&m.value, &w.value))
-                }
+            let applied = match (&vendor_view, wanted) {
+                (Some(m), Some(w)) => Some(restrict(&m.value, &w.value)),
+                (None, Some(_)) if result.conflicts.is_empty() => None,
                 _ => wanted.map(|w| w.value.clone()),
             };
             if proposes {
@@ -586,6 +641,17 @@ impl SyncSession {
                             unique_id: unique_id_with(&package, m, uid.map(String::as_str)),
                             state: ResourceState { value, ..m.clone() },
                             before: current.cloned(),
+                            removed: false,
+                        },
+                    );
+                } else if let (Some(c), Some(u)) = (current, uid) {
+                    state.proposed.insert(
+                        id.clone(),
+                        Synced {
+                            unique_id: u.clone(),
+                            state: c.clone(),
+                            before: Some(c.clone()),
+                            removed: true,
                         },
                     );
                 }
@@ -593,17 +659,25 @@ impl SyncSession {
                 state.proposed.remove(id);
             }
             // The vendor side.
-            if merged_value != wanted.map(|s| &s.value) {
+            let file_news = moved_in_repo(base, wanted, vendor_view.as_ref(), current);
+            if vendor_view.as_ref().map(|s| &s.value) != wanted.map(|s| &s.value) || file_news {
                 let unique_id = merged
                     .as_ref()
                     .map(|m| unique_id_with(&package, m, uid.map(String::as_str)))
                     .or_else(|| uid.cloned())
+                    .or_else(|| state.agreed.get(id).map(|s| s.unique_id.clone()))
                     .unwrap_or_default();
-                vendor_changes.push(match (&merged, wanted) {
+                vendor_changes.push(match (&vendor_view, wanted) {
                     (Some(m), Some(w)) => VendorChange::Updated {
                         id: id.clone(),
                         unique_id,
-                        fields: changed_fields(&w.value, &m.value),
+                        fields: {
+                            let mut fields = changed_fields(&w.value, &m.value);
+                            if file_news {
+                                fields.push("file".into());
+                            }
+                            fields
+                        },
                         state: m.clone(),
                     },
                     (Some(m), None) => VendorChange::Updated {
@@ -622,6 +696,10 @@ impl SyncSession {
             // field the sync branch proposes is not there yet: the repo still differs).
             {
                 match advance(base.map(|b| &b.value), applied.as_ref(), repo_value) {
+                    // Gone on both sides: nothing is agreed any more.
+                    _ if wanted.is_none() && current.is_none() && merged.is_none() => {
+                        state.agreed.remove(id);
+                    }
                     Some(value) => {
                         let m = if proposes { current } else { merged.as_ref() }
                             .or(merged.as_ref())
@@ -634,10 +712,11 @@ impl SyncSession {
                                 unique_id: unique_id_with(&package, m, uid.map(String::as_str)),
                                 state: ResourceState { value, ..m.clone() },
                                 before: None,
+                                removed: false,
                             },
                         );
                     }
-                    None if wanted.is_none() && current.is_none() => {
+                    None if applied.is_none() && current.is_none() => {
                         state.agreed.remove(id);
                     }
                     None => {}
@@ -649,17 +728,25 @@ impl SyncSession {
         }
         // Resources in scope only the repo has: they arrive in the tool.
         for (uid, s) in repo.iter().filter(|_| with_new) {
-            if !identities.claimed.contains(uid) {
+            let value = scope.without_created_only(s.kind, &s.value);
+            // A resource of a kind the scope sees in part, with nothing of that part (a model
+            // without a semantic model, for a BI tool), is nothing to the vendor.
+            let nothing = scope.kind_fields.contains_key(&s.kind)
+                && value
+                    .as_object()
+                    .is_some_and(|m| m.keys().all(|k| k == "name"));
+            if !identities.claimed.contains(uid) && !nothing {
                 vendor_changes.push(VendorChange::Created {
                     id: uid.clone(),
                     unique_id: uid.clone(),
-                    state: s.clone(),
+                    state: ResourceState { value, ..s.clone() },
                 });
             }
         }
         let source = self.store.tree_source(main, &self.options.subdir)?;
         let planned = apply_plan(&project, &source, &ops, &PlanOptions::default());
-        let errors: Vec<String> = planned.errors.iter().map(|e| e.to_string()).collect();
+        let mut errors: Vec<String> = planned.errors.iter().map(|e| e.to_string()).collect();
+        errors.extend(refused);
         if state.proposed.is_empty() {
             state.proposal_commit = None;
         }
@@ -863,6 +950,36 @@ impl SyncSession {
     }
 }
 
+/// Where a resource lives after a sync: a move on one side is taken (the repo's wins when
+/// both moved it); a vendor without an opinion leaves it where it is.
+fn merged_file(base: Option<&str>, vendor: Option<&str>, repo: Option<&str>) -> Option<String> {
+    match (placement(vendor), placement(repo)) {
+        (Some(v), Some(r)) if placement(base) == Some(r) && v != r => Some(v.to_string()),
+        _ => repo.or(vendor).map(str::to_string),
+    }
+}
+
+/// A state's file when it names a properties file an entry can move to (not a SQL file, not an
+/// entry inside a model's entry such as `file.yml#model`).
+fn placement(file: Option<&str>) -> Option<&str> {
+    file.filter(|f| f.ends_with(".yml") || f.ends_with(".yaml"))
+}
+
+/// Whether the customer moved the resource to another properties file since the base, so the
+/// vendor should learn its new place.
+fn moved_in_repo(
+    base: Option<&ResourceState>,
+    wanted: Option<&ResourceState>,
+    merged: Option<&ResourceState>,
+    current: Option<&ResourceState>,
+) -> bool {
+    fn file(s: Option<&ResourceState>) -> Option<&str> {
+        placement(s.and_then(|s| s.file.as_deref()))
+    }
+    let (b, w, m, c) = (file(base), file(wanted), file(merged), file(current));
+    b.is_some() && c.is_some() && b != c && w.is_some() && w != m
+}
+
 /// Proposals the customer has acted on become agreed: merged (plain or squashed, the repo now
 /// holds them), merged with the customer's own edits (the repo holds some of the proposed
 /// changes), or declined (the sync branch is gone and the repo holds none of them: the repo's
@@ -874,6 +991,17 @@ fn settle_proposals(
 ) {
     let proposed = std::mem::take(&mut state.proposed);
     for (id, mut p) in proposed {
+        if p.removed {
+            // Settled when the repo no longer has it (merged) or the branch is gone (declined:
+            // the resource stays and, no longer agreed, comes back to the vendor as new).
+            let gone = !repo.contains_key(&p.unique_id);
+            if gone || (branch_gone && state.proposal_commit.is_some()) {
+                state.agreed.remove(&id);
+            } else {
+                state.proposed.insert(id, p);
+            }
+            continue;
+        }
         // What the proposal changed is measured from the agreed state, else from the repo's
         // state when it was proposed; a proposal of a new resource is taken when it exists.
         let baseline = state

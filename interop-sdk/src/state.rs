@@ -3,7 +3,7 @@
 //! in the customer's repo). It is also where identity lives: the vendor's object ids mapped to
 //! dbt unique ids, so the customer's files carry no Interop bookkeeping.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use interop_sync::plan::ResourceState;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,9 @@ pub struct Synced {
     /// tell later whether the customer took it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<ResourceState>,
+    /// For a proposal: the vendor removed the resource and the sync branch deletes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 /// The state of a vendor's sync with one repo.
@@ -43,6 +46,10 @@ pub struct SyncState {
     /// Conflicts a person resolved, by vendor id and field path: which side wins there.
     #[serde(default)]
     pub resolutions: BTreeMap<String, BTreeMap<String, crate::Choice>>,
+    /// The vendor ids of resources the vendor created (its own transforms): fields a scope
+    /// owns only on such resources are the vendor's there.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub created: BTreeSet<String>,
 }
 
 impl SyncState {
@@ -55,6 +62,7 @@ impl SyncState {
             proposed: BTreeMap::new(),
             proposal_commit: None,
             resolutions: BTreeMap::new(),
+            created: BTreeSet::new(),
         }
     }
 
@@ -91,6 +99,8 @@ pub fn advance(
     use serde_json::{Map, Value};
     match (vendor, repo) {
         (Some(v), Some(r)) if v == r => Some(v.clone()),
+        // Both sides dropped it: they agree it is gone.
+        (None, None) => None,
         (Some(Value::Object(v)), Some(Value::Object(r))) => {
             let empty = Map::new();
             let o = old.and_then(Value::as_object).unwrap_or(&empty);
@@ -135,10 +145,15 @@ pub fn advance(
     }
 }
 
+/// Whether every item has a name no other item has (a derived metric's inputs may name one
+/// metric twice, with and without an offset: such a list is one value).
 fn named(items: &[serde_json::Value]) -> bool {
-    items
-        .iter()
-        .all(|i| i.get("name").and_then(serde_json::Value::as_str).is_some())
+    let mut seen = std::collections::BTreeSet::new();
+    items.iter().all(|i| {
+        i.get("name")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|n| seen.insert(n))
+    })
 }
 
 /// `merged` reduced to the fields `vendor` has: what the vendor holds once it applies the
@@ -173,6 +188,17 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn lists_naming_an_item_twice_advance_whole() {
+        let inputs = json!({"name": "g", "input_metrics": [
+            {"name": "revenue"}, {"name": "revenue", "alias": "prior", "offset_window": "1 week"}]});
+        assert_eq!(
+            advance(None, Some(&inputs), Some(&inputs)),
+            Some(inputs.clone())
+        );
+        assert_eq!(super::restrict(&inputs, &inputs), inputs);
+    }
+
+    #[test]
     fn only_fields_both_sides_hold_advance() {
         let old = json!({"name": "m", "label": "A", "description": "old"});
         let vendor = json!({"name": "m", "label": "B", "description": "new"});
@@ -183,5 +209,10 @@ mod tests {
             Some(json!({"name": "m", "label": "A", "description": "new"}))
         );
         assert_eq!(advance(None, None, Some(&repo)), None);
+        assert_eq!(
+            advance(Some(&old), None, None),
+            None,
+            "deleted on both sides"
+        );
     }
 }

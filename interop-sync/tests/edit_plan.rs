@@ -168,7 +168,7 @@ fn a_plan_that_cannot_apply_leaves_files_alone() {
     assert!(
         changes.errors[1]
             .to_string()
-            .contains("renamed by moving its file")
+            .contains("is named by its file")
     );
 }
 
@@ -281,7 +281,15 @@ fn remove_and_move_resources() {
     ];
     let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
     assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
-    assert_eq!(changes.deleted, vec![analysis.location.file.clone()]);
+    // The analyses' properties file held only this analysis: it goes too, rather than
+    // staying behind as `analyses: []`.
+    assert_eq!(
+        changes.deleted,
+        vec![
+            "analyses/_analyses.yml".to_string(),
+            analysis.location.file.clone()
+        ]
+    );
     for change in &changes.files {
         std::fs::write(tmp.path().join(&change.path), &change.after).unwrap();
     }
@@ -394,4 +402,203 @@ fn entries_sql_config_and_vendor_sql() {
         );
         assert!(manifest["metrics"]["metric.shop.revenue_per_order"].is_object());
     }
+}
+
+#[test]
+fn a_changed_test_list_is_edited_item_by_item_and_singular_tests_are_files() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let reader = Reader::default();
+    let project = reader.read(&source).unwrap();
+    let file = "models/staging/shop_db/_shop_db__models.yml";
+    let before = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+    let ops = vec![
+        // One test of three changes its severity, one goes, one is new; the flow list of the
+        // order items' key keeps its style.
+        ResourceOp::SetColumn {
+            resource: "model.shop.stg_shop_db__orders".into(),
+            column: "customer_id".into(),
+            field: "data_tests".into(),
+            value: json!([
+                {"not_null": {"config": {"severity": "warn"}}},
+                {"unique": {"config": {"where": "ordered_at > '{{ var(\"orders_start_date\") }}'"}}}
+            ]),
+        },
+        ResourceOp::SetColumn {
+            resource: "model.shop.stg_shop_db__order_items".into(),
+            column: "order_item_id".into(),
+            field: "data_tests".into(),
+            value: json!(["unique", "not_null", {"not_negative": {"arguments": {"allow_null": false}}}]),
+        },
+        // A docs block's description is its text.
+        ResourceOp::Set {
+            resource: "doc.shop.order_status".into(),
+            field: "description".into(),
+            value: json!("Lifecycle state of an order (see the checkout service)."),
+        },
+        ResourceOp::AddSingularTest {
+            name: "assert_positive_totals".into(),
+            sql: "select order_id\nfrom {{ ref('orders') }}\nwhere order_total < 0".into(),
+            file: None,
+        },
+    ];
+    let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    let edited = changes.files.iter().find(|f| f.path == file).unwrap();
+    // Only the changed tests' lines differ: the relationships test is gone, not_null became a
+    // mapping, a unique test follows; the flow list gained one item on its own line.
+    assert!(
+        edited.after.contains(
+            "        data_tests:\n          - not_null:\n              config:\n                severity: warn\n          - unique:\n"
+        ),
+        "{}",
+        edited.after
+    );
+    assert!(
+        edited.after.contains(
+            "data_tests: [unique, not_null, {not_negative: {arguments: {allow_null: false}}}]"
+        ),
+        "{}",
+        edited.after
+    );
+    assert!(
+        !edited.after.contains("to: ref('stg_shop_db__customers')"),
+        "the relationships test is removed"
+    );
+    // Outside the two edited lists, every byte is as it was.
+    let split = |t: &str| {
+        let orders = t.find("  - name: stg_shop_db__orders").unwrap();
+        let column = orders + t[orders..].find("      - name: customer_id").unwrap();
+        let status = orders + t[orders..].find("      - name: status").unwrap();
+        (t[..column].to_string(), t[status..].to_string())
+    };
+    let (head_before, tail_before) = split(&before);
+    let (head_after, tail_after) = split(&edited.after);
+    assert_eq!(head_before, head_after);
+    assert_eq!(
+        tail_before.replacen(
+            "data_tests: [unique, not_null]\n      - name: order_id",
+            "data_tests: [unique, not_null, {not_negative: {arguments: {allow_null: false}}}]\n      - name: order_id",
+            1
+        ),
+        tail_after
+    );
+    let docs = changes
+        .files
+        .iter()
+        .find(|f| f.path == "models/staging/shop_db/_shop_db__docs.md")
+        .expect("the docs file");
+    assert!(docs.after.contains(
+        "{% docs order_status %}\nLifecycle state of an order (see the checkout service).\n{% enddocs %}"
+    ));
+    let singular = changes
+        .files
+        .iter()
+        .find(|f| f.path == "tests/assert_positive_totals.sql")
+        .expect("the singular test file");
+    assert!(singular.before.is_none() && singular.after.ends_with("< 0\n"));
+    let written = tempfile::tempdir().unwrap();
+    common::copy_dir(tmp.path(), written.path());
+    for change in &changes.files {
+        std::fs::write(written.path().join(&change.path), &change.after).unwrap();
+    }
+    let after = reader.read(&FolderSource::new(written.path())).unwrap();
+    assert!(after.errors.is_empty(), "{:#?}", after.errors);
+    assert!(after.get("test.shop.assert_positive_totals").is_some());
+    common::dbt_manifest(written.path());
+
+    // A reorder of kept tests falls back to setting the whole list (still lossless elsewhere).
+    let reorder = vec![ResourceOp::SetColumn {
+        resource: "model.shop.stg_shop_db__products".into(),
+        column: "product_id".into(),
+        field: "data_tests".into(),
+        value: json!(["not_null", "unique"]),
+    }];
+    let changes = apply_plan(&project, &source, &reorder, &PlanOptions::default());
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    assert!(changes.files[0].after.contains("not_null"));
+}
+
+#[test]
+fn embedded_metrics_appended_list_items_and_models_from_sql() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let project = Reader::default().read(&source).unwrap();
+    let finance = "models/marts/finance/_finance__models.yml";
+    let ops = vec![
+        // A metric inside the `orders` model's entry (model-embedded semantic layer).
+        ResourceOp::AddEntry {
+            key: "metrics".into(),
+            entry: json!({"name": "gift_orders", "type": "simple", "agg": "count",
+                "expr": "order_id", "filter": "{{ Dimension('order__status') }} != 'returned'"}),
+            file: Some("#orders".into()),
+        },
+        // An item appended to a list field; the items before stay as written.
+        ResourceOp::Append {
+            resource: "metric.shop.revenue_per_customer".into(),
+            field: "input_metrics".into(),
+            value: json!({"name": "order_count"}),
+        },
+        // A model given as SQL, with its properties entry.
+        ResourceOp::AddSqlModel {
+            path: "models/marts/finance/daily_totals.sql".into(),
+            sql: "select 1 as day_number".into(),
+            entry: json!({"name": "daily_totals", "description": "Per day {{ x }}."}),
+        },
+    ];
+    let planned = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(planned.errors.is_empty(), "{:?}", planned.errors);
+    let file = |path: &str| planned.files.iter().find(|f| f.path == path).unwrap();
+    let models = file(finance);
+    let before = models.before.as_deref().unwrap();
+    // Only insertions: nothing the file had is rewritten.
+    let kept: Vec<&str> = models.after.lines().collect();
+    assert!(before.lines().all(|l| kept.contains(&l)));
+    let revenue_metrics = models.after.find("      - name: revenue\n").unwrap();
+    let gift = models.after.find("      - name: gift_orders\n").unwrap();
+    assert!(gift > revenue_metrics, "inside the orders entry's metrics");
+    assert!(models.after.contains("{{ Dimension(''order__status'') }}"));
+    assert!(
+        models
+            .after
+            .contains("'{% raw %}Per day {{ x }}.{% endraw %}'")
+    );
+    let metrics = file("models/marts/_metrics.yml");
+    let added: Vec<&str> = metrics
+        .after
+        .lines()
+        .filter(|l| !metrics.before.as_deref().unwrap().lines().any(|b| b == *l))
+        .collect();
+    assert_eq!(added, ["      - name: order_count"], "{}", metrics.after);
+    assert_eq!(
+        file("models/marts/finance/daily_totals.sql").after,
+        "select 1 as day_number\n"
+    );
+    // Read back, the new metric is in the orders semantic model and the model exists.
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(tmp.path(), dir.path());
+    for f in &planned.files {
+        std::fs::write(dir.path().join(&f.path), &f.after).unwrap();
+    }
+    let after = Reader::default()
+        .read(&FolderSource::new(dir.path()))
+        .unwrap();
+    let gift = after.get("metric.shop.gift_orders").expect("read back");
+    assert_eq!(
+        gift.parent.as_ref().map(|p| p.as_str()),
+        Some("semantic_model.shop.orders")
+    );
+    assert!(after.get("model.shop.daily_totals").is_some());
+    // A model outside the model paths, or a second one of a name, is refused.
+    let refused = apply_plan(
+        &project,
+        &source,
+        &[ResourceOp::AddSqlModel {
+            path: "analyses/orders.sql".into(),
+            sql: "select 1".into(),
+            entry: json!({"name": "orders"}),
+        }],
+        &PlanOptions::default(),
+    );
+    assert_eq!(refused.errors.len(), 1, "{:?}", refused.errors);
 }

@@ -52,3 +52,79 @@ pub fn repo() -> tempfile::TempDir {
     git(tmp.path(), &["commit", "-qm", "shop"]);
     tmp
 }
+
+/// `../shared`, beside the repository (or `$INTEROP_SHARED`).
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("INTEROP_SHARED") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    }
+}
+
+/// The oracle venv beside the repo (or `$INTEROP_ORACLE_VENV`); `None` skips the dbt check
+/// unless `INTEROP_REQUIRE_ORACLE` is set.
+pub fn oracle_venv() -> Option<PathBuf> {
+    let venv = std::env::var_os("INTEROP_ORACLE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv-oracle"));
+    if venv.join("bin/dbt").exists() {
+        return Some(venv);
+    }
+    assert!(
+        std::env::var_os("INTEROP_REQUIRE_ORACLE").is_none(),
+        "the oracle venv is required but missing at {}",
+        venv.display()
+    );
+    eprintln!("oracle venv not installed: skipping the check with dbt");
+    None
+}
+
+/// The tree of `rev` in the git repo at `repo`, written to a new temp folder.
+pub fn export(repo: &Path, rev: &str) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "git -C '{}' archive '{rev}' | tar -x -C '{}'",
+            repo.display(),
+            out.path().display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success(), "git archive {rev}");
+    out
+}
+
+/// Runs `dbt-check.sh` with `args` and the project `dir`; panics with dbt's output when it
+/// fails; `None` when the oracle is not installed (and not required).
+pub fn dbt_check(dir: &Path, args: &[&std::ffi::OsStr]) -> Option<String> {
+    let venv = oracle_venv()?;
+    let out = Command::new("bash")
+        .arg(shared_dir().join("oracle/dbt-check.sh"))
+        .args(args)
+        .arg(dir)
+        .env("INTEROP_ORACLE_VENV", &venv)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "dbt-check failed:\n{text}");
+    Some(text)
+}
+
+/// Replaces the first `from` in a file of the repo by `to` and commits it as the customer.
+pub fn edit_file(dir: &Path, path: &str, from: &str, to: &str) {
+    let p = dir.join(path);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{path} has no {from:?}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    git(dir, &["commit", "-qam", &format!("edit {path}")]);
+}
+
+/// The customer merges a sync branch into main (a merge commit, as a PR merge does).
+pub fn merge(dir: &Path, branch: &str) {
+    git(dir, &["merge", "-q", "--no-ff", "-m", "Merge PR", branch]);
+}

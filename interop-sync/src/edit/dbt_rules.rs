@@ -24,7 +24,8 @@ pub fn looks_like_jinja(text: &str) -> bool {
 }
 
 /// Wraps text that dbt would render in `{% raw %}…{% endraw %}`, so it reaches the manifest as
-/// written. Text without Jinja is returned as is.
+/// written. Text without Jinja is returned as is, and so is text this function already escaped
+/// (escaping twice gives the same text as escaping once).
 ///
 /// ```
 /// use interop_sync::edit::dbt_rules::{escape_jinja, unescape_jinja};
@@ -35,9 +36,19 @@ pub fn looks_like_jinja(text: &str) -> bool {
 /// assert_eq!(escape_jinja("Plain text"), "Plain text");
 /// ```
 pub fn escape_jinja(text: &str) -> String {
-    if !looks_like_jinja(text) {
+    if !looks_like_jinja(text) || is_escaped(text) {
         return text.to_string();
     }
+    wrap_raw(text)
+}
+
+/// Whether `text` is exactly what [`escape_jinja`] makes of some other text.
+pub fn is_escaped(text: &str) -> bool {
+    let inner = unescape_jinja(text);
+    inner != text && looks_like_jinja(&inner) && wrap_raw(&inner) == text
+}
+
+fn wrap_raw(text: &str) -> String {
     // `{% endraw %}` inside the text would end the raw block early; split around it.
     let inner = text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}");
     format!("{{% raw %}}{inner}{{% endraw %}}")
@@ -69,6 +80,30 @@ pub fn escape_value(value: &Value, key: Option<&str>) -> Value {
         ),
         other => other.clone(),
     }
+}
+
+/// The strings of `value` as a vendor wrote them: the inverse of [`escape_value`] (text under
+/// [`JINJA_KEYS`] is left as it is).
+pub fn unescape_value(value: &Value, key: Option<&str>) -> Value {
+    if key.is_some_and(|k| JINJA_KEYS.contains(&k)) {
+        return value.clone();
+    }
+    match value {
+        Value::String(s) => Value::String(unescape_jinja(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| unescape_value(v, key)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), unescape_value(v, Some(k))))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Whether dbt leaves the value of `key` unrendered or Jinja is its point (a filter, `where`,
+/// an expression, a hook).
+pub fn takes_jinja(key: &str) -> bool {
+    JINJA_KEYS.contains(&key)
 }
 
 /// A dbt version, `major.minor.patch`.
@@ -238,5 +273,26 @@ mod tests {
             unescape_jinja(&escape_jinja("a {% endraw %} b {{ x }}")),
             "a {% endraw %} b {{ x }}"
         );
+        assert_eq!(unescape_value(&e, None), v);
+    }
+
+    #[test]
+    fn escaping_twice_is_escaping_once() {
+        for text in [
+            "{{ run_query('x') }}",
+            "a {% endraw %} b {{ x }}",
+            "{% raw %}plain{% endraw %}",
+        ] {
+            let once = escape_jinja(text);
+            assert_eq!(escape_jinja(&once), once, "{text}");
+            assert_eq!(unescape_jinja(&once), text, "{text}");
+        }
+        // Raw markers around text without Jinja are the vendor's text, not an escape.
+        assert_eq!(
+            escape_jinja("{% raw %}plain{% endraw %}"),
+            "{% raw %}{% raw %}plain{% endraw %}{{ '{% endraw %}' }}{% raw %}{% endraw %}"
+        );
+        assert!(is_escaped(&escape_jinja("{{ x }}")));
+        assert!(!is_escaped("{{ x }}"));
     }
 }

@@ -17,13 +17,24 @@ use crate::read::{Project, ProjectSource};
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourceOp {
     /// Sets a field of the resource's YAML entry; `field` is a dotted path such as
-    /// `description`, `label` or `config.meta.owner`. Missing parents are created.
+    /// `description`, `label` or `config.meta.owner`. Missing parents are created. The
+    /// `description` of a docs block is its text.
     Set {
         /// The resource.
         resource: String,
         /// The field.
         field: String,
         /// The value (strings are Jinja-escaped unless the field takes Jinja).
+        value: Value,
+    },
+    /// Appends an item to a list field of the resource's YAML entry (`measures`,
+    /// `input_metrics`), creating the list when missing; the items before stay as written.
+    Append {
+        /// The resource.
+        resource: String,
+        /// The list field, dotted (`measures`, `query_params.metrics`).
+        field: String,
+        /// The new item (strings are Jinja-escaped unless the field takes Jinja).
         value: Value,
     },
     /// Removes a field.
@@ -76,13 +87,15 @@ pub enum ResourceOp {
     },
     /// Adds an entry declared in YAML alone (an exposure, metric, saved query, group, source,
     /// semantic model, unit test) under the top-level `key` of a properties file: `file`, else
-    /// the first file that already has that key, else `<model-path>/_<key>.yml`.
+    /// the first file that already has that key, else `<model-path>/_<key>.yml`. A `file`
+    /// ending in `#<model>` puts a metric inside that model's entry instead (`metrics:` of the
+    /// model-embedded semantic layer of dbt 1.12), in whichever file declares the model.
     AddEntry {
         /// The top-level key: `exposures`, `metrics`, `sources` ...
         key: String,
         /// The entry (strings are Jinja-escaped except filters and expressions).
         entry: Value,
-        /// The properties file, relative to the project root.
+        /// The properties file, relative to the project root (`#<model>`: inside a model).
         file: Option<String>,
     },
     /// Sets keyword arguments of a model's `{{ config(...) }}` call in its SQL (adding the call
@@ -93,9 +106,19 @@ pub enum ResourceOp {
         /// The arguments to set.
         values: serde_json::Map<String, Value>,
     },
-    /// Replaces the SQL of a model the vendor owns.
+    /// Adds a singular data test: a SQL file under the first test path (or at `file`, which
+    /// must lie under a test path).
+    AddSingularTest {
+        /// The test name (the file stem).
+        name: String,
+        /// The SQL (a query returning the failing rows).
+        sql: String,
+        /// The file, relative to the project root.
+        file: Option<String>,
+    },
+    /// Replaces the SQL of a model or singular test the vendor owns.
     ReplaceSql {
-        /// The model.
+        /// The model or singular test.
         resource: String,
         /// The new SQL.
         sql: String,
@@ -115,6 +138,17 @@ pub enum ResourceOp {
         columns: Vec<crate::render::ColumnSpec>,
         /// Custom data for `config.meta`.
         meta: Option<Value>,
+    },
+    /// Adds a model whose SQL is given as written (a vendor's own transform, the time spine),
+    /// with its properties entry, placed like [`ResourceOp::AddModel`]'s.
+    AddSqlModel {
+        /// The SQL file, relative to the project root, under a model path
+        /// (`models/marts/metricflow_time_spine.sql`).
+        path: String,
+        /// The SQL.
+        sql: String,
+        /// The properties entry (`name` first; strings are Jinja-escaped except expressions).
+        entry: Value,
     },
     /// Removes a resource: its YAML entry, and for a model, seed, analysis or singular test its
     /// file too.
@@ -279,17 +313,58 @@ pub fn apply_plan(
                 continue;
             }
         };
+        let properties = path.ends_with(".yml") || path.ends_with(".yaml");
         match apply_file_edits(&editor, &before, edits) {
-            Ok(after) if after != before => out.files.push(FileChange {
-                path,
-                before: Some(before),
-                after,
-            }),
+            Ok(after) if after != before => match tidy_emptied(&before, after, properties) {
+                Some(after) => out.files.push(FileChange {
+                    path,
+                    before: Some(before),
+                    after,
+                }),
+                None => out.deleted.push(path),
+            },
             Ok(_) => {}
             Err(error) => out.errors.push(PlanError::File { file: path, error }),
         }
     }
     out
+}
+
+/// After entries were removed from a properties file: a top-level key the edit left as an empty
+/// list (`models: []`, not there before) is dropped, and a file left with nothing but
+/// `version:`, blank lines and comments is deleted (`None`).
+fn tidy_emptied(before: &str, after: String, properties: bool) -> Option<String> {
+    if !properties {
+        return Some(after);
+    }
+    let emptied = |line: &str| {
+        line.strip_suffix(": []").is_some_and(|key| {
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let was_there: Vec<&str> = before.lines().filter(|l| emptied(l)).collect();
+    let mut out = String::with_capacity(after.len());
+    let mut dropped = false;
+    for line in after.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\r', '\n']);
+        if emptied(bare) && !was_there.contains(&bare) {
+            // The blank line that separated the key from what came before goes with it.
+            if out.ends_with("\n\n") {
+                out.pop();
+            }
+            dropped = true;
+            continue;
+        }
+        out.push_str(line);
+    }
+    if !dropped {
+        return Some(after);
+    }
+    let only_version = out.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t.starts_with("version:")
+    });
+    (!only_version).then_some(out)
 }
 
 /// An edit of one file: YAML edits for properties files, a docs block's body for markdown.
@@ -382,7 +457,69 @@ fn add_model(
     version: DbtVersion,
     tests_key: &str,
 ) -> Result<Vec<(String, FileEdit)>, PlanError> {
-    let name = m.name;
+    let root = project
+        .dbt_project
+        .paths
+        .model
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "models".into());
+    let entry =
+        crate::render::model_entry(m.name, m.description, m.columns, m.meta, version, tests_key);
+    place_model(
+        project,
+        m.name,
+        &format!("{root}/{}", m.folder),
+        crate::render::model_sql(m.sql),
+        entry,
+    )
+}
+
+/// A new model given as SQL text and a properties entry.
+fn add_sql_model(
+    project: &Project,
+    path: &str,
+    sql: &str,
+    entry: &Value,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: path.to_string(),
+        reason,
+    };
+    let (dir, file) = path
+        .rsplit_once('/')
+        .ok_or_else(|| bad("a model's SQL file lives in a model path".into()))?;
+    let name = file
+        .strip_suffix(".sql")
+        .ok_or_else(|| bad("a model's SQL file ends in .sql".into()))?;
+    let in_model_path = project
+        .dbt_project
+        .paths
+        .model
+        .iter()
+        .any(|root| dir == root || dir.starts_with(&format!("{root}/")));
+    if !in_model_path {
+        return Err(bad("not under one of the project's model paths".into()));
+    }
+    if entry.get("name").and_then(Value::as_str) != Some(name) {
+        return Err(bad(format!("the properties entry is not named '{name}'")));
+    }
+    let mut sql = sql.to_string();
+    if !sql.ends_with('\n') {
+        sql.push('\n');
+    }
+    place_model(project, name, dir, sql, escape_value(entry, None))
+}
+
+/// The files of a new model `name` in folder `dir` (from the project root): its SQL, and its
+/// entry appended to the folder's properties file that lists models, or to a new one.
+fn place_model(
+    project: &Project,
+    name: &str,
+    dir: &str,
+    sql: String,
+    entry: Value,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
     let bad = |reason: String| PlanError::NotApplicable {
         resource: format!("model.{}.{name}", project.dbt_project.name),
         reason,
@@ -406,18 +543,8 @@ fn add_model(
     {
         return Err(bad("a model of that name exists".into()));
     }
-    let root = project
-        .dbt_project
-        .paths
-        .model
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "models".into());
-    let dir = crate::safety::validate_repo_path(&format!("{root}/{}", m.folder))
-        .map_err(|e| bad(e.to_string()))?;
+    let dir = crate::safety::validate_repo_path(dir).map_err(|e| bad(e.to_string()))?;
     let sql_path = format!("{dir}/{name}.sql");
-    let entry =
-        crate::render::model_entry(name, m.description, m.columns, m.meta, version, tests_key);
     // The folder's properties file that already lists models, if any.
     let existing = project
         .resources
@@ -425,7 +552,7 @@ fn add_model(
         .filter(|r| r.kind == ResourceKind::Model)
         .filter_map(|r| r.properties_location.as_ref())
         .find(|l| l.file.rsplit_once('/').map(|(d, _)| d) == Some(dir.as_str()));
-    let mut out = vec![(sql_path, FileEdit::Create(crate::render::model_sql(m.sql)))];
+    let mut out = vec![(sql_path, FileEdit::Create(sql))];
     match existing {
         Some(loc) => out.push((
             loc.file.clone(),
@@ -540,6 +667,9 @@ fn add_entry(
     {
         return Err(bad(format!("{prefix} '{name}' exists")));
     }
+    if let Some((_, model)) = file.and_then(|f| f.split_once('#')) {
+        return add_embedded(project, key, entry, model);
+    }
     let target = match file {
         Some(f) => crate::safety::validate_repo_path(f).map_err(|e| bad(e.to_string()))?,
         None => {
@@ -565,6 +695,93 @@ fn add_entry(
         FileEdit::Yaml(YamlEdit::Append {
             path: YamlPath(vec![Segment::Key(key.into())]),
             value,
+        }),
+    )])
+}
+
+fn add_singular_test(
+    project: &Project,
+    name: &str,
+    sql: &str,
+    file: Option<&str>,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: format!("test.{}.{name}", project.dbt_project.name),
+        reason,
+    };
+    let valid_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid_name {
+        return Err(bad(format!(
+            "'{name}' is not a test name (letters, digits, _ and -)"
+        )));
+    }
+    if project
+        .resources
+        .iter()
+        .any(|r| r.kind == ResourceKind::SingularTest && r.name == name)
+    {
+        return Err(bad("a singular test of that name exists".into()));
+    }
+    let roots = &project.dbt_project.paths.test;
+    let root = roots.first().cloned().unwrap_or_else(|| "tests".into());
+    let path = match file {
+        Some(f) => {
+            let f = crate::safety::validate_repo_path(f).map_err(|e| bad(e.to_string()))?;
+            let under_tests = roots
+                .iter()
+                .any(|r| f.starts_with(&format!("{}/", r.trim_end_matches('/'))));
+            if !under_tests || !f.ends_with(&format!("/{name}.sql")) {
+                return Err(bad(format!(
+                    "'{f}' is not a file named after the test under a test path"
+                )));
+            }
+            f
+        }
+        None => crate::safety::validate_repo_path(&format!("{root}/{name}.sql"))
+            .map_err(|e| bad(e.to_string()))?,
+    };
+    let mut text = sql.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(vec![(path, FileEdit::Create(text))])
+}
+
+/// A metric appended to the `metrics:` list of a model's entry (created when missing).
+fn add_embedded(
+    project: &Project,
+    key: &str,
+    item: &Value,
+    model: &str,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    let bad = |reason: String| PlanError::NotApplicable {
+        resource: format!("model.{}.{model}", project.dbt_project.name),
+        reason,
+    };
+    if key != "metrics" {
+        return Err(bad(format!(
+            "only metrics live inside a model, not '{key}'"
+        )));
+    }
+    let r = project
+        .resources
+        .iter()
+        .find(|r| {
+            r.kind == ResourceKind::Model
+                && r.name == model
+                && r.package == project.dbt_project.name
+                && r.version.is_none()
+        })
+        .ok_or_else(|| bad("no such model".into()))?;
+    let (file, base, _) = entry(r)?;
+    Ok(vec![(
+        file.to_string(),
+        FileEdit::Yaml(YamlEdit::Append {
+            path: path_of(base, key),
+            value: escape_value(item, None),
         }),
     )])
 }
@@ -687,6 +904,72 @@ fn set_nested(base: &str, node: &Node, field: &str, value: Value) -> YamlEdit {
     }
 }
 
+/// A list of data tests set to a new value, edited item by item: tests that went away are
+/// removed, changed tests are replaced, new tests are appended, and every other item keeps its
+/// bytes (comments, flow or block style). `None` when the field is not a test list, when it is
+/// not there yet, when an item's identity (the test's name, as the merge keys lists) is not
+/// unique, or when the new list reorders kept tests or puts a new one before them: the whole
+/// list is set then.
+fn test_list_edits(base: &str, node: &Node, field: &str, target: &Value) -> Option<Vec<YamlEdit>> {
+    if !matches!(last_key(field), Some("data_tests" | "tests")) {
+        return None;
+    }
+    let current = field
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .try_fold(node, |n, k| n.get(k))?;
+    let items: Vec<Value> = current.as_seq()?.iter().map(Node::to_json).collect();
+    let wanted = target.as_array()?;
+    let ids = |list: &[Value]| -> Option<Vec<String>> {
+        let ids: Vec<String> = list
+            .iter()
+            .map(crate::merge::list_identity)
+            .collect::<Option<_>>()?;
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        (sorted.len() == ids.len()).then_some(ids)
+    };
+    let (have, want) = (ids(&items)?, ids(wanted)?);
+    let kept_have: Vec<&String> = have.iter().filter(|i| want.contains(i)).collect();
+    let kept_want: Vec<&String> = want.iter().filter(|i| have.contains(i)).collect();
+    if kept_have.is_empty() || kept_have != kept_want {
+        return None;
+    }
+    // New tests may only follow the last kept one.
+    let last_kept = want.iter().rposition(|i| have.contains(i))?;
+    if want[..last_kept].iter().any(|i| !have.contains(i)) {
+        return None;
+    }
+    let list = path_of(base, field);
+    let at = |i: usize| {
+        let mut p = list.clone();
+        p.0.push(Segment::Index(i));
+        p
+    };
+    let mut edits = Vec::new();
+    // From the end, so that a removal never shifts an item still to be edited.
+    for (i, id) in have.iter().enumerate().rev() {
+        match want.iter().position(|w| w == id) {
+            None => edits.push(YamlEdit::Remove { path: at(i) }),
+            Some(j) if wanted[j] != items[i] => edits.push(YamlEdit::Set {
+                path: at(i),
+                value: wanted[j].clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (j, id) in want.iter().enumerate() {
+        if !have.contains(id) {
+            edits.push(YamlEdit::Append {
+                path: list.clone(),
+                value: wanted[j].clone(),
+            });
+        }
+    }
+    Some(edits)
+}
+
 /// `value` under the keys `a.b.c`, innermost last: `{a: {b: {c: value}}}`.
 fn nest(keys: &[&str], value: Value) -> Value {
     keys.iter().rev().fold(value, |acc, k| {
@@ -710,16 +993,43 @@ fn plan_op(
         ResourceOp::AddEntry { key, entry, file } => {
             return add_entry(project, key, entry, file.as_deref());
         }
+        ResourceOp::AddSqlModel { path, sql, entry } => {
+            return add_sql_model(project, path, sql, entry);
+        }
         ResourceOp::SetSqlConfig { resource, values } => {
             let r = find(project, resource)?;
             return sql_config_edit(r, values).map(|edit| vec![(r.location.file.clone(), edit)]);
         }
+        ResourceOp::AddSingularTest { name, sql, file } => {
+            return add_singular_test(project, name, sql, file.as_deref());
+        }
+        ResourceOp::Set {
+            resource,
+            field,
+            value: Value::String(text),
+        } if field == "description"
+            && project
+                .get(resource)
+                .is_some_and(|r| r.kind == ResourceKind::Doc) =>
+        {
+            // A docs block's description is its text.
+            let r = find(project, resource)?;
+            return Ok(vec![(
+                r.location.file.clone(),
+                FileEdit::DocsBody {
+                    name: r.name.clone(),
+                    text: super::dbt_rules::escape_jinja(text),
+                },
+            )]);
+        }
         ResourceOp::ReplaceSql { resource, sql } => {
             let r = find(project, resource)?;
-            if !(r.kind == ResourceKind::Model && r.location.file.ends_with(".sql")) {
+            let sql_file = matches!(r.kind, ResourceKind::Model | ResourceKind::SingularTest)
+                && r.location.file.ends_with(".sql");
+            if !sql_file {
                 return Err(PlanError::NotApplicable {
                     resource: resource.clone(),
-                    reason: "not a SQL model".into(),
+                    reason: "not a SQL model or singular test".into(),
                 });
             }
             let mut sql = sql.clone();
@@ -803,9 +1113,27 @@ fn plan_yaml_op(
             let r = find(project, resource)?;
             let (file, base, node) = entry(r)?;
             let value = escape_value(value, last_key(field));
+            if let Some(edits) = test_list_edits(base, node, field, &value) {
+                return Ok(edits.into_iter().map(|e| (file.to_string(), e)).collect());
+            }
             Ok(vec![(
                 file.to_string(),
                 set_nested(base, node, field, value),
+            )])
+        }
+        ResourceOp::Append {
+            resource,
+            field,
+            value,
+        } => {
+            let r = find(project, resource)?;
+            let (file, base, _) = entry(r)?;
+            Ok(vec![(
+                file.to_string(),
+                YamlEdit::Append {
+                    path: path_of(base, field),
+                    value: escape_value(value, last_key(field)),
+                },
             )])
         }
         ResourceOp::Unset { resource, field } => {
@@ -828,6 +1156,12 @@ fn plan_yaml_op(
             let (file, base, node) = entry(r)?;
             let value = escape_value(value, last_key(field));
             let existing = node.get("columns").and_then(|c| c.item_named(column));
+            if let Some((i, col)) = existing
+                && let Some(edits) =
+                    test_list_edits(&format!("{base}.columns[{i}]"), col, field, &value)
+            {
+                return Ok(edits.into_iter().map(|e| (file.to_string(), e)).collect());
+            }
             let edit = match existing {
                 Some((i, col)) => set_nested(&format!("{base}.columns[{i}]"), col, field, value),
                 None => {
@@ -929,15 +1263,18 @@ fn plan_yaml_op(
             Ok(vec![(r.location.file.clone(), YamlEdit::Remove { path })])
         }
         ResourceOp::AddEntry { .. }
+        | ResourceOp::AddSingularTest { .. }
         | ResourceOp::SetSqlConfig { .. }
         | ResourceOp::ReplaceSql { .. } => Err(PlanError::NotApplicable {
             resource: String::new(),
             reason: "planned as whole-file edits".into(),
         }),
-        ResourceOp::AddModel { .. } => Err(PlanError::NotApplicable {
-            resource: String::new(),
-            reason: "a new model is planned as files, not YAML edits".into(),
-        }),
+        ResourceOp::AddModel { .. } | ResourceOp::AddSqlModel { .. } => {
+            Err(PlanError::NotApplicable {
+                resource: String::new(),
+                reason: "a new model is planned as files, not YAML edits".into(),
+            })
+        }
         ResourceOp::Remove { resource } => {
             let r = find(project, resource)?;
             let mut out = Vec::new();
@@ -1020,11 +1357,17 @@ fn plan_yaml_op(
                     | ResourceKind::Group
                     | ResourceKind::SemanticModel
                     | ResourceKind::UnitTest
-            );
+                    | ResourceKind::Source
+            ) || (r.kind == ResourceKind::Snapshot
+                && !r.location.file.ends_with(".sql"));
             if !yaml_declared {
                 return Err(PlanError::NotApplicable {
                     resource: resource.clone(),
-                    reason: "only resources declared in YAML can be renamed in place; a model is renamed by moving its file".into(),
+                    reason: format!(
+                        "the {} is named by its file: renaming it moves the file and breaks every \
+                         ref() to it, so it is left to the customer",
+                        r.kind.label()
+                    ),
                 });
             }
             let (file, base, node) = entry(r)?;
@@ -1066,6 +1409,11 @@ impl ResourceOp {
         let op = text("op")?;
         Ok(match op.as_str() {
             "set" => ResourceOp::Set {
+                resource: text("resource")?,
+                field: text("field")?,
+                value: v.get("value").cloned().ok_or("'value' is missing")?,
+            },
+            "append" => ResourceOp::Append {
                 resource: text("resource")?,
                 field: text("field")?,
                 value: v.get("value").cloned().ok_or("'value' is missing")?,
@@ -1112,6 +1460,11 @@ impl ResourceOp {
                 resource: text("resource")?,
                 values: map("values"),
             },
+            "add_singular_test" => ResourceOp::AddSingularTest {
+                name: text("name")?,
+                sql: text("sql")?,
+                file: text("file").ok(),
+            },
             "replace_sql" => ResourceOp::ReplaceSql {
                 resource: text("resource")?,
                 sql: text("sql")?,
@@ -1129,7 +1482,7 @@ impl ResourceOp {
             },
             other => {
                 return Err(format!(
-                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename, add_entry, set_sql_config, replace_sql)"
+                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename, add_entry, add_singular_test, set_sql_config, replace_sql)"
                 ));
             }
         })

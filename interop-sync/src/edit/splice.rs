@@ -372,8 +372,14 @@ fn insert_key(
         .map(|(_, v)| v))
     .ok_or("an empty mapping")?;
     let at = line_end(text, anchor_value.end.max(anchor_value.start));
+    // A new top-level block (`models:` under `version: 2`) is set off by a blank line.
+    let gap = if pad == 0 && (value.is_array() || value.is_object()) {
+        style.newline()
+    } else {
+        ""
+    };
     let line = format!(
-        "{}{}{}:{}",
+        "{gap}{}{}{}:{}",
         style.newline(),
         " ".repeat(pad),
         emit::key_text(key),

@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use conflict::Conflict;
+pub(crate) use list::identity as list_identity;
 pub use policy::{FieldPattern, PatternError, Policies, Policy};
 pub use text::{ConflictRegion, TextConflict, TextHunk, merge_text};
 
@@ -61,6 +62,78 @@ pub use text::{ConflictRegion, TextConflict, TextHunk, merge_text};
 /// lookup finds only the first kind. Merge paths never hold list positions (`[0]`). The empty
 /// path is the whole resource.
 pub type FieldPath = crate::edit::YamlPath;
+
+/// Puts `new` at `path` in `value` (removes the field for `None`): keys are created on the way,
+/// `[name=...]` finds a list item by its merge identity (an item missing there is appended, or
+/// removed for `None`). Used to show one side's version of a conflicting field.
+pub fn put(value: &mut Value, path: &FieldPath, new: Option<Value>) {
+    use crate::edit::Segment;
+    let Some((last, parents)) = path.0.split_last() else {
+        if let Some(v) = new {
+            *value = v;
+        }
+        return;
+    };
+    let mut cur = value;
+    for seg in parents {
+        cur = match seg {
+            Segment::Key(k) => {
+                if !cur.is_object() {
+                    *cur = Value::Object(Default::default());
+                }
+                let map = cur.as_object_mut().expect("an object");
+                map.entry(k.clone())
+                    .or_insert_with(|| Value::Object(Default::default()))
+            }
+            Segment::Named(n) => {
+                let Some(items) = cur.as_array_mut() else {
+                    return;
+                };
+                match items
+                    .iter()
+                    .position(|i| list::identity(i).as_deref() == Some(n))
+                {
+                    Some(i) => &mut items[i],
+                    None => return,
+                }
+            }
+            Segment::Index(i) => match cur.get_mut(*i) {
+                Some(v) => v,
+                None => return,
+            },
+        };
+    }
+    match (last, cur) {
+        (Segment::Key(k), Value::Object(map)) => match new {
+            Some(v) => {
+                map.insert(k.clone(), v);
+            }
+            None => {
+                map.shift_remove(k);
+            }
+        },
+        (Segment::Named(n), Value::Array(items)) => {
+            let at = items
+                .iter()
+                .position(|i| list::identity(i).as_deref() == Some(n));
+            match (at, new) {
+                (Some(i), Some(v)) => items[i] = v,
+                (Some(i), None) => {
+                    items.remove(i);
+                }
+                (None, Some(v)) => items.push(v),
+                (None, None) => {}
+            }
+        }
+        (Segment::Index(i), Value::Array(items)) if *i < items.len() => match new {
+            Some(v) => items[*i] = v,
+            None => {
+                items.remove(*i);
+            }
+        },
+        _ => {}
+    }
+}
 
 /// The outcome of [`merge_resource`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -26,6 +26,19 @@ pub fn ops_between(
 }
 
 fn create(target: &ResourceState) -> Vec<ResourceOp> {
+    if target.kind == crate::model::ResourceKind::SingularTest {
+        return match target.value.get("sql").and_then(Value::as_str) {
+            Some(sql) => vec![ResourceOp::AddSingularTest {
+                name: target.name.clone(),
+                sql: sql.to_string(),
+                file: target.file.clone().filter(|f| f.ends_with(".sql")),
+            }],
+            None => vec![],
+        };
+    }
+    if target.kind == crate::model::ResourceKind::Model {
+        return create_model(target);
+    }
     let Some(key) = entry_key(target.kind) else {
         return vec![];
     };
@@ -36,6 +49,24 @@ fn create(target: &ResourceState) -> Vec<ResourceOp> {
         key: key.to_string(),
         entry: Value::Object(reorder_name_first(entry)),
         file: target.file.clone(),
+    }]
+}
+
+/// A model is created from its SQL (under `sql`) and its `file`, the SQL file's path.
+fn create_model(target: &ResourceState) -> Vec<ResourceOp> {
+    let (Some(path), Some(sql)) = (
+        target.file.as_deref().filter(|f| f.ends_with(".sql")),
+        target.value.get("sql").and_then(Value::as_str),
+    ) else {
+        return vec![];
+    };
+    let mut entry = object(&target.value).clone();
+    entry.remove("sql");
+    entry.insert("name".into(), Value::String(target.name.clone()));
+    vec![ResourceOp::AddSqlModel {
+        path: path.to_string(),
+        sql: sql.to_string(),
+        entry: Value::Object(reorder_name_first(entry)),
     }]
 }
 
@@ -81,8 +112,23 @@ fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<Reso
             (Some(a), Some(b)) if key == "columns" && named_list(a) && named_list(b) => {
                 column_ops(id, a, b, &mut ops);
             }
-            (a, b) => field_ops(id, key, a, b, &mut ops),
+            // Columns where the state had none (a scope that sees some column fields only):
+            // each column's fields are set, the column entries the file has stay.
+            (None, Some(b)) if key == "columns" && named_list(b) => {
+                column_ops(id, &Value::Array(vec![]), b, &mut ops);
+            }
+            (a, b) => field_ops(id, key, a, b, true, &mut ops),
         }
+    }
+    if let (Some(from), Some(to)) = (&current.file, &target.file)
+        && from != to
+        && entry_file(from)
+        && entry_file(to)
+    {
+        ops.push(ResourceOp::Move {
+            resource: id.to_string(),
+            to_file: to.clone(),
+        });
     }
     if current.name != target.name {
         ops.push(ResourceOp::Rename {
@@ -91,6 +137,11 @@ fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<Reso
         });
     }
     ops
+}
+
+/// Whether a state's file is a properties file (an entry there can move to another one).
+fn entry_file(path: &str) -> bool {
+    path.ends_with(".yml") || path.ends_with(".yaml")
 }
 
 fn union_keys<'a>(a: &'a Map<String, Value>, b: &'a Map<String, Value>) -> Vec<&'a str> {
@@ -124,6 +175,7 @@ fn field_ops(
     path: &str,
     a: Option<&Value>,
     b: Option<&Value>,
+    append: bool,
     ops: &mut Vec<ResourceOp>,
 ) {
     if a == b {
@@ -134,8 +186,20 @@ fn field_ops(
             for key in union_keys(a, b) {
                 let (x, y) = (a.get(key), b.get(key));
                 if x != y {
-                    field_ops(id, &format!("{path}.{key}"), x, y, ops);
+                    field_ops(id, &format!("{path}.{key}"), x, y, append, ops);
                 }
+            }
+        }
+        // Items added at the end of a list: appended, the list's own items left as written.
+        (Some(Value::Array(x)), Some(Value::Array(y)))
+            if append && !x.is_empty() && y.len() > x.len() && y.starts_with(x) =>
+        {
+            for item in &y[x.len()..] {
+                ops.push(ResourceOp::Append {
+                    resource: id.to_string(),
+                    field: path.to_string(),
+                    value: item.clone(),
+                });
             }
         }
         (_, Some(value)) => ops.push(ResourceOp::Set {
@@ -178,7 +242,7 @@ fn column_ops(id: &str, a: &Value, b: &Value, ops: &mut Vec<ResourceOp>) {
                 continue;
             }
             let mut leaf = Vec::new();
-            field_ops(id, key, old.get(key), new.get(key), &mut leaf);
+            field_ops(id, key, old.get(key), new.get(key), false, &mut leaf);
             for op in leaf {
                 ops.push(match op {
                     ResourceOp::Set { field, value, .. } => ResourceOp::SetColumn {
@@ -306,11 +370,96 @@ mod tests {
     }
 
     #[test]
+    fn singular_tests_are_created_as_sql_files() {
+        let mut t = state(json!({"name": "assert_paid", "sql": "select 1 where false"}));
+        t.kind = ResourceKind::SingularTest;
+        let ops = ops_between(None, None, Some(&t));
+        assert_eq!(
+            ops,
+            [ResourceOp::AddSingularTest {
+                name: "assert_paid".into(),
+                sql: "select 1 where false".into(),
+                file: None
+            }]
+        );
+        let mut edited = t.clone();
+        edited.value["sql"] = json!("select 2 where false");
+        let ops = ops_between(Some("test.x.assert_paid"), Some(&t), Some(&edited));
+        assert!(
+            matches!(&ops[..], [ResourceOp::ReplaceSql { sql, .. }] if sql.starts_with("select 2"))
+        );
+    }
+
+    #[test]
+    fn columns_new_to_a_state_are_set_one_field_at_a_time() {
+        let a = state(json!({"name": "customers"}));
+        let b = state(json!({"name": "customers", "columns": [
+            {"name": "customer_id", "entity": {"type": "primary"}}]}));
+        let ops = ops_between(Some("model.x.customers"), Some(&a), Some(&b));
+        assert_eq!(
+            ops,
+            [ResourceOp::SetColumn {
+                resource: "model.x.customers".into(),
+                column: "customer_id".into(),
+                field: "entity".into(),
+                value: json!({"type": "primary"}),
+            }]
+        );
+    }
+
+    #[test]
+    fn items_added_at_the_end_of_a_list_are_appended() {
+        let mut a = state(json!({"name": "invoices", "measures": [{"name": "n", "agg": "count"}]}));
+        a.kind = ResourceKind::SemanticModel;
+        let mut b = a.clone();
+        b.value["measures"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "avg", "agg": "average"}));
+        let ops = ops_between(Some("semantic_model.x.invoices"), Some(&a), Some(&b));
+        assert_eq!(
+            ops,
+            [ResourceOp::Append {
+                resource: "semantic_model.x.invoices".into(),
+                field: "measures".into(),
+                value: json!({"name": "avg", "agg": "average"}),
+            }]
+        );
+        // Anything else replaces the list.
+        b.value["measures"] = json!([{"name": "avg", "agg": "average"}]);
+        let ops = ops_between(Some("semantic_model.x.invoices"), Some(&a), Some(&b));
+        assert!(matches!(&ops[0], ResourceOp::Set { field, .. } if field == "measures"));
+    }
+
+    #[test]
+    fn a_model_is_created_from_its_sql_and_file() {
+        let mut spine = state(json!({"name": "metricflow_time_spine", "sql": "select 1",
+            "time_spine": {"standard_granularity_column": "date_day"}}));
+        spine.file = Some("models/metricflow_time_spine.sql".into());
+        let ops = ops_between(None, None, Some(&spine));
+        assert_eq!(
+            ops,
+            [ResourceOp::AddSqlModel {
+                path: "models/metricflow_time_spine.sql".into(),
+                sql: "select 1".into(),
+                entry: json!({"name": "metricflow_time_spine",
+                    "time_spine": {"standard_granularity_column": "date_day"}}),
+            }]
+        );
+        spine.file = None;
+        assert!(ops_between(None, None, Some(&spine)).is_empty());
+    }
+
+    #[test]
     fn metrics_are_created_as_entries_and_renamed_in_place() {
         let mut m = state(json!({"name": "revenue", "label": "Revenue", "type": "simple"}));
         m.kind = ResourceKind::Metric;
         let ops = ops_between(None, None, Some(&m));
         assert!(matches!(&ops[0], ResourceOp::AddEntry { key, .. } if key == "metrics"));
+        let mut embedded = m.clone();
+        embedded.file = Some("#orders".into());
+        let ops = ops_between(None, None, Some(&embedded));
+        assert!(matches!(&ops[0], ResourceOp::AddEntry { file: Some(f), .. } if f == "#orders"));
         let mut renamed = m.clone();
         renamed.name = "gmv".into();
         renamed.value["name"] = json!("gmv");

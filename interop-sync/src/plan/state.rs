@@ -1,5 +1,6 @@
 //! The state of one resource as the merge sees it: its YAML entry as JSON (with `name`), plus
-//! its SQL under the key `sql` for resources that live in a SQL file.
+//! its SQL under the key `sql` for resources that live in a SQL file, and a docs block's text
+//! under `description`.
 
 use serde_json::{Map, Value};
 
@@ -16,7 +17,9 @@ pub struct ResourceState {
     /// The YAML entry as JSON, `name` first; for SQL-file resources the SQL is under `sql`.
     pub value: Value,
     /// The properties file (or the SQL file) it is declared in, relative to the project root;
-    /// `None` lets the writer choose (the repo's convention).
+    /// `None` lets the writer choose (the repo's convention). A metric inside a model's entry
+    /// (dbt 1.12's model-embedded semantic layer) has `<file>#<model>`; a new one written
+    /// `#<model>` goes into that model's entry wherever it is declared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
 }
@@ -56,10 +59,21 @@ fn has_sql_file(resource: &Resource) -> bool {
     ) && resource.location.file.ends_with(".sql")
 }
 
+/// The model whose entry declares this metric (model-embedded semantic layer).
+fn embedded_in(project: &Project, resource: &Resource) -> Option<String> {
+    if resource.kind != ResourceKind::Metric || !resource.location.yaml_path.starts_with("models[")
+    {
+        return None;
+    }
+    let semantic_model = project.get(resource.parent.as_ref()?.as_str())?;
+    let model = project.get(semantic_model.parent.as_ref()?.as_str())?;
+    Some(model.name.clone())
+}
+
 /// The state of `resource` as read from `source`; with `with_sql`, the SQL of a resource that
 /// lives in a SQL file is read too (under `sql`).
 pub fn state_of(
-    _project: &Project,
+    project: &Project,
     source: &dyn ProjectSource,
     resource: &Resource,
     with_sql: bool,
@@ -72,6 +86,16 @@ pub fn state_of(
                 value.insert(k, v);
             }
         }
+    }
+    // A docs block's text is its description (without the block's own first and last line
+    // breaks, which an edit keeps).
+    if resource.kind == ResourceKind::Doc
+        && let Some(body) = &resource.description
+    {
+        value.insert(
+            "description".into(),
+            Value::String(body.trim_matches('\n').to_string()),
+        );
     }
     if with_sql && has_sql_file(resource) {
         let file = SourceFile {
@@ -94,6 +118,10 @@ pub fn state_of(
         .as_ref()
         .map(|l| l.file.clone())
         .or_else(|| Some(resource.location.file.clone()));
+    let file = match embedded_in(project, resource) {
+        Some(model) => file.map(|f| format!("{f}#{model}")),
+        None => file,
+    };
     Ok(ResourceState {
         kind: resource.kind,
         name: resource.name.clone(),

@@ -1,1 +1,0 @@
-//! Catalogs: annotations (descriptions, owners, tags, terms) ↔ docs, `config.meta` and tags.

@@ -1,1 +1,0 @@
-//! Observability tools: monitors ↔ dbt data tests, source freshness and docs.
