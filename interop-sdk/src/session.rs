@@ -103,7 +103,11 @@ pub enum SessionError {
     /// A git operation failed (including "repo moved": read again and retry).
     #[error(transparent)]
     Git(#[from] GitError),
-    /// The repo's project could not be read.
+    /// The repo's project could not be read at all (no usable `dbt_project.yml`, an unreadable
+    /// tree, too many files). A broken file elsewhere is not this: the rest is still read.
+    #[error("reading the project: {0}")]
+    Project(#[source] interop_sync::read::ProjectReadError),
+    /// A resource's state could not be taken from the repo.
     #[error("reading the project: {0}")]
     Read(String),
     /// The stored sync state is unreadable.
@@ -392,7 +396,7 @@ impl SyncSession {
         let project = self
             .reader
             .read_shared(&source)
-            .map_err(|e| SessionError::Read(e.to_string()))?;
+            .map_err(SessionError::Project)?;
         if let (Some(tree), Ok(cache)) = (tree, self.states.lock())
             && let Some((id, states)) = cache.as_ref()
             && *id == tree

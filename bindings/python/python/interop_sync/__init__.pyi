@@ -1,0 +1,548 @@
+"""Interop for Python: two-way sync between a data tool and a customer's dbt repository."""
+
+from collections.abc import Iterable, Mapping
+from os import PathLike
+from typing import Any, Literal, Protocol, final
+
+__all__ = [
+    "RECORD_SCHEMA",
+    "Conflict",
+    "ConflictError",
+    "Credentials",
+    "Desired",
+    "FileChange",
+    "GitError",
+    "InitReport",
+    "InputError",
+    "Inspection",
+    "InteropError",
+    "Plan",
+    "ReadError",
+    "RepoMovedError",
+    "Resource",
+    "ResourceChange",
+    "Scope",
+    "ScopeError",
+    "Session",
+    "Status",
+    "SyncRecord",
+    "VendorChange",
+    "__version__",
+    "init",
+    "inspect",
+    "load_desired",
+]
+
+__version__: str
+RECORD_SCHEMA: str
+
+_Kind = str
+_Side = Literal["vendor", "repo"]
+_PolicyName = Literal["manual", "prefer-repo", "prefer-vendor"]
+_Category = Literal["bi", "observability", "catalog", "everything"]
+_StrPath = str | PathLike[str]
+
+class _HasToDesired(Protocol):
+    def to_desired(self) -> Desired | Mapping[str, Any]: ...
+
+_DesiredLike = Desired | Mapping[str, Any] | _HasToDesired
+
+# Errors
+
+class InteropError(Exception):
+    """Base class of every error raised by interop_sync."""
+
+class ReadError(InteropError):
+    """A file could not be read; says what and where."""
+
+    kind: str
+    file: str
+    line: int
+    column: int
+    yaml_path: str
+    message: str
+
+class InputError(InteropError):
+    """A value given from Python is not what the call takes."""
+
+    yaml_path: str
+
+class ConflictError(InteropError):
+    """A sync has conflicts a person must resolve."""
+
+    conflicts: list[Conflict]
+
+class ScopeError(InteropError):
+    """A desired object reaches outside the session's scope."""
+
+    object: str
+    what: str
+
+class RepoMovedError(InteropError):
+    """A ref moved between the read and the write: plan again and retry."""
+
+    reference: str
+    expected: str
+    actual: str
+
+class GitError(InteropError):
+    """A git operation failed."""
+
+    kind: str
+    reference: str
+
+# Objects
+
+@final
+class Desired:
+    """One object the vendor wants in the repo."""
+
+    def __new__(
+        cls,
+        id: str,
+        kind: _Kind,
+        name: str,
+        value: Mapping[str, Any] | None = None,
+        file: str | None = None,
+    ) -> Desired: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Desired:
+        """Builds one from a dict ``{"id", "kind", "name", "value", "file"}``."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    @property
+    def id(self) -> str:
+        """The vendor's id."""
+    @property
+    def kind(self) -> _Kind:
+        """The dbt resource kind."""
+    @property
+    def name(self) -> str:
+        """The dbt name."""
+    @property
+    def value(self) -> dict[str, Any]:
+        """The YAML entry as a dict."""
+    @property
+    def file(self) -> str | None:
+        """The properties (or SQL) file."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class VendorChange:
+    """What the vendor should change on its side because the repo changed."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> VendorChange:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    @property
+    def change(self) -> Literal["created", "updated", "deleted"]:
+        """What happened."""
+    @property
+    def id(self) -> str:
+        """The vendor's id."""
+    @property
+    def unique_id(self) -> str:
+        """dbt's unique id."""
+    @property
+    def fields(self) -> list[str]:
+        """The fields that changed."""
+    @property
+    def kind(self) -> _Kind | None:
+        """The resource kind."""
+    @property
+    def name(self) -> str | None:
+        """The dbt name after the change."""
+    @property
+    def value(self) -> dict[str, Any] | None:
+        """The whole entry after the change."""
+    @property
+    def file(self) -> str | None:
+        """The file it is declared in."""
+    def to_desired(self) -> Desired | None:
+        """The object as the vendor now holds it."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Conflict:
+    """A field both sides changed differently."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Conflict:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    @property
+    def id(self) -> str:
+        """The vendor's id."""
+    @property
+    def unique_id(self) -> str:
+        """dbt's unique id."""
+    @property
+    def path(self) -> str:
+        """The field."""
+    @property
+    def base(self) -> Any:
+        """The value both sides last agreed on."""
+    @property
+    def vendor(self) -> Any:
+        """The vendor's value."""
+    @property
+    def repo(self) -> Any:
+        """The repo's value."""
+    @property
+    def sides(self) -> list[Literal["base", "vendor", "repo"]]:
+        """The sides that hold a value."""
+    @property
+    def is_deletion(self) -> bool:
+        """Whether one side deleted the field while the other edited it."""
+    def summary(self, vendor: str) -> str:
+        """One line for a PR or a log."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class ResourceChange:
+    """One resource's change in the repo."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> ResourceChange:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    @property
+    def resource(self) -> str:
+        """The resource's unique id."""
+    @property
+    def change(self) -> Literal["added", "modified", "removed", "renamed", "moved"]:
+        """What happened."""
+    @property
+    def previous(self) -> str | None:
+        """The old unique id or file."""
+    @property
+    def fields(self) -> list[str]:
+        """The fields that changed."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class FileChange:
+    """One file a plan changes."""
+
+    @property
+    def path(self) -> str:
+        """The path, relative to the project root."""
+    @property
+    def before(self) -> str | None:
+        """The text before."""
+    @property
+    def after(self) -> str:
+        """The text after."""
+
+@final
+class SyncRecord:
+    """What an apply did (schema ``interop.sync-record/v1``)."""
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> SyncRecord:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The record as a dict."""
+    def to_json(self) -> str:
+        """The record as JSON text."""
+    @property
+    def vendor(self) -> str:
+        """The vendor."""
+    @property
+    def branch(self) -> str:
+        """The sync branch."""
+    @property
+    def main_commit(self) -> str:
+        """The main branch commit the sync started from."""
+    @property
+    def commit(self) -> str | None:
+        """The sync branch's commit."""
+    @property
+    def created_commit(self) -> bool:
+        """Whether this apply wrote a new commit."""
+    @property
+    def pushed(self) -> bool:
+        """Whether the branch and the base were pushed."""
+    @property
+    def base_version(self) -> str | None:
+        """The base version after the sync."""
+    @property
+    def changes(self) -> list[ResourceChange]:
+        """The repo changes."""
+    @property
+    def vendor_changes(self) -> list[VendorChange]:
+        """What the vendor should change on its side."""
+    @property
+    def conflicts(self) -> list[Conflict]:
+        """The open conflicts."""
+    @property
+    def timings_ms(self) -> dict[str, int]:
+        """Milliseconds spent reading, merging and writing."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Status:
+    """Where a session stands."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    @property
+    def vendor(self) -> str:
+        """The vendor."""
+    @property
+    def branch(self) -> str:
+        """The sync branch."""
+    @property
+    def branch_commit(self) -> str | None:
+        """The sync branch's commit."""
+    @property
+    def agreed(self) -> int:
+        """Resources both sides agree on."""
+    @property
+    def proposed(self) -> int:
+        """Resources the sync branch proposes."""
+    @property
+    def resolutions(self) -> int:
+        """Conflict resolutions waiting for the next sync."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Scope:
+    """What a session may write."""
+
+    kinds: list[_Kind]
+    fields: list[str]
+    create: list[_Kind]
+    delete: list[_Kind]
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Scope: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Scope:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Credentials:
+    """How to authenticate to a remote."""
+
+    @staticmethod
+    def token(token: str, username: str = "x-access-token") -> Credentials:
+        """HTTPS with a token."""
+    @staticmethod
+    def ssh_key(
+        private_key: _StrPath, username: str = "git", passphrase: str | None = None
+    ) -> Credentials:
+        """ssh with a private key file."""
+    @staticmethod
+    def ssh_agent(username: str = "git") -> Credentials:
+        """ssh through the running ssh agent."""
+    @staticmethod
+    def none() -> Credentials:
+        """No credentials."""
+
+@final
+class Plan:
+    """What a sync would do; nothing is written until ``Session.apply``."""
+
+    @property
+    def main_commit(self) -> str:
+        """The main branch head the plan was made from."""
+    @property
+    def branch(self) -> str:
+        """The sync branch."""
+    @property
+    def changes(self) -> list[ResourceChange]:
+        """Per-resource changes to the repo."""
+    @property
+    def files(self) -> list[FileChange]:
+        """The files written."""
+    @property
+    def deleted(self) -> list[str]:
+        """The files deleted."""
+    @property
+    def vendor_changes(self) -> list[VendorChange]:
+        """What the vendor should change on its side."""
+    @property
+    def conflicts(self) -> list[Conflict]:
+        """Conflicts a person must resolve."""
+    @property
+    def auto_resolved(self) -> list[Conflict]:
+        """Conflicts a policy resolved."""
+    @property
+    def errors(self) -> list[str]:
+        """Edits that could not be made safely."""
+    @property
+    def pr_title(self) -> str:
+        """The pull request title."""
+    @property
+    def pr_body(self) -> str:
+        """The pull request body (markdown)."""
+    @property
+    def commit_message(self) -> str:
+        """The sync commit's message."""
+    @property
+    def over_budget(self) -> bool:
+        """Whether the diff is over the budget."""
+    @property
+    def insertions(self) -> int:
+        """Lines added."""
+    @property
+    def deletions(self) -> int:
+        """Lines removed."""
+    @property
+    def is_noop(self) -> bool:
+        """Whether the repo side changes nothing."""
+    def check_conflicts(self) -> None:
+        """Raises ``ConflictError`` when the plan has conflicts."""
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as a dict."""
+
+@final
+class Session:
+    """A vendor's sync with one repository."""
+
+    def __new__(
+        cls,
+        repo: _StrPath,
+        vendor: str,
+        scope: _Category | Scope | Mapping[str, Any] | None = None,
+        *,
+        policy: _PolicyName = "manual",
+        policies: Mapping[str, _PolicyName] | None = None,
+        credentials: Credentials | None = None,
+        cache_dir: _StrPath | None = None,
+        branch: str | None = None,
+        main_branch: str | None = None,
+        subdir: str = "",
+        budget_lines: int = 400,
+        author: tuple[str, str] | None = None,
+    ) -> Session: ...
+    @property
+    def vendor(self) -> str:
+        """The vendor's name."""
+    @property
+    def scope(self) -> Scope:
+        """What the session owns."""
+    def plan(self, desired: Iterable[_DesiredLike]) -> Plan:
+        """Merges the vendor's objects with the repo; writes nothing."""
+    def apply(self, plan: Plan, push: bool = False, *, allow_conflicts: bool = True) -> SyncRecord:
+        """Writes the plan as one commit on the sync branch and stores the base."""
+    def sync(
+        self, desired: Iterable[_DesiredLike], push: bool = False, *, allow_conflicts: bool = True
+    ) -> SyncRecord:
+        """``plan`` then ``apply`` in one call."""
+    def pull(self) -> list[VendorChange]:
+        """What changed in the repo since the last sync."""
+    def resolve(self, id: str, path: str, choice: _Side) -> None:
+        """Settles a conflict: the chosen side wins on the next sync."""
+    def status(self) -> Status:
+        """Where the session stands."""
+
+# Reading and scaffolding
+
+@final
+class Resource:
+    """One resource of a project, with where it is declared."""
+
+    @property
+    def unique_id(self) -> str:
+        """dbt's unique id."""
+    @property
+    def kind(self) -> str:
+        """The kind."""
+    @property
+    def name(self) -> str:
+        """The dbt name."""
+    @property
+    def version(self) -> str | None:
+        """The version of a versioned model."""
+    @property
+    def enabled(self) -> bool:
+        """Whether dbt enables it."""
+    @property
+    def file(self) -> str:
+        """The file it is declared in."""
+    @property
+    def line(self) -> int:
+        """1-based line."""
+    @property
+    def column(self) -> int:
+        """1-based column."""
+    @property
+    def yaml_path(self) -> str:
+        """The YAML path of its entry."""
+    @property
+    def properties_file(self) -> str | None:
+        """The properties file that describes it."""
+    @property
+    def parent(self) -> str | None:
+        """The resource a test belongs to."""
+    @property
+    def description(self) -> str | None:
+        """Its description, as written."""
+
+@final
+class Inspection:
+    """What ``inspect`` read."""
+
+    @property
+    def name(self) -> str:
+        """The dbt project's name."""
+    @property
+    def profile(self) -> str | None:
+        """The profile."""
+    @property
+    def require_dbt_version(self) -> list[str]:
+        """``require-dbt-version``, as written."""
+    @property
+    def resources(self) -> list[Resource]:
+        """Every resource."""
+    @property
+    def errors(self) -> list[ReadError]:
+        """Every read problem."""
+    @property
+    def files(self) -> int:
+        """How many files dbt would read."""
+    def get(self, unique_id: str) -> Resource | None:
+        """The resource with this unique id."""
+    def raise_for_errors(self) -> None:
+        """Raises the first read problem as a ``ReadError``."""
+    def __len__(self) -> int: ...
+
+@final
+class InitReport:
+    """What ``init`` created."""
+
+    @property
+    def dir(self) -> str:
+        """The project folder."""
+    @property
+    def files(self) -> list[str]:
+        """Every file written."""
+    @property
+    def commit(self) -> str | None:
+        """The first commit."""
+    @property
+    def branch(self) -> str | None:
+        """The branch holding it."""
+
+def inspect(path: _StrPath, rev: str | None = None, subdir: str | None = None) -> Inspection:
+    """Reads the dbt project at ``path`` (or at revision ``rev`` of its git repository)."""
+
+def init(
+    path: _StrPath,
+    name: str | None = None,
+    *,
+    adapter: Literal["duckdb", "postgres", "snowflake", "bigquery"] = "duckdb",
+    git: bool = True,
+) -> InitReport:
+    """Creates a new dbt project, with git initialised."""
+
+def load_desired(path: _StrPath) -> list[Desired]:
+    """Reads a state file of desired objects."""

@@ -1,0 +1,163 @@
+//! The generic path for vendor-neutral serde objects (the category objects of `interop_sdk::bi`,
+//! `observability`, `catalog`, and the `Scope`): [`serde_object!`] turns any type that is
+//! `Serialize + DeserializeOwned + Clone + Send + Sync` into a Python class that is built from
+//! keyword arguments or a dict, reads its fields as attributes, and gives its dict back. The
+//! dict shape is the type's serde JSON, so Rust and Python agree by construction.
+//!
+//! Exposing a category object is two lines here plus its entry in `__init__.pyi`:
+//!
+//! ```ignore
+//! serde_object! {
+//!     /// A metric as a BI tool defines it.
+//!     Metric => interop_sdk::bi::Metric, desired = interop_sdk::bi::Metric::to_desired
+//! }
+//! ```
+//!
+//! and `m.add_class::<Metric>()?` in `lib.rs`. With `desired = f` (`f(&T) -> Result<Desired,
+//! impl Display>`), the class gets `to_desired()`, and `Session.plan` takes its objects as they
+//! are.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::convert::{from_py, serde_from_json, short_repr, to_py};
+use crate::errors::input_error;
+
+/// Builds a `T` from an optional dict (or object with `to_dict()`) and keyword arguments
+/// (which win over the dict's keys).
+pub fn build<T: DeserializeOwned>(
+    class: &str,
+    data: Option<&Bound<'_, PyAny>>,
+    fields: Option<&Bound<'_, PyDict>>,
+) -> PyResult<T> {
+    let mut map = match data.map(|d| from_py(d, "")).transpose()? {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            return Err(input_error(
+                "",
+                &format!("{class}() takes a dict or keyword arguments, not {other}"),
+            ));
+        }
+    };
+    if let Some(fields) = fields {
+        for (k, v) in fields.iter() {
+            let key: String = k.extract()?;
+            let value = from_py(&v, &key)?;
+            map.insert(key, value);
+        }
+    }
+    serde_from_json(Value::Object(map), class)
+}
+
+/// The JSON of a serde value (a value that cannot be serialised reads as null).
+pub fn json_of<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The field `name` of a serde value, for `__getattr__`.
+pub fn field<T: Serialize>(
+    py: Python<'_>,
+    class: &str,
+    value: &T,
+    name: &str,
+) -> PyResult<Py<PyAny>> {
+    match json_of(value).get(name) {
+        Some(v) => to_py(py, v),
+        None => Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+            "'{class}' object has no attribute '{name}'"
+        ))),
+    }
+}
+
+/// `Class(key=value, ...)` with values cut short.
+pub fn repr<T: Serialize>(py: Python<'_>, class: &str, value: &T) -> String {
+    let json = json_of(value);
+    let parts: Vec<String> = match &json {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{k}={}", short_repr(py, v, 40)))
+            .collect(),
+        other => vec![short_repr(py, other, 60)],
+    };
+    format!("{class}({})", parts.join(", "))
+}
+
+/// Defines a Python class over a serde type; see the module documentation.
+macro_rules! serde_object {
+    ($(#[$doc:meta])* $py:ident => $rust:ty $(, desired = $desired:expr)?) => {
+        $(#[$doc])*
+        #[pyclass(module = "interop_sync", frozen)]
+        #[derive(Clone)]
+        pub struct $py {
+            /// The Rust value.
+            pub inner: $rust,
+        }
+
+        #[pymethods]
+        impl $py {
+            #[new]
+            #[pyo3(signature = (data = None, **fields))]
+            fn new(
+                data: Option<&Bound<'_, PyAny>>,
+                fields: Option<&Bound<'_, PyDict>>,
+            ) -> PyResult<Self> {
+                Ok($py {
+                    inner: $crate::categories::build(stringify!($py), data, fields)?,
+                })
+            }
+
+            /// Builds one from its dict form.
+            #[staticmethod]
+            fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+                Ok($py {
+                    inner: $crate::categories::build(stringify!($py), Some(data), None)?,
+                })
+            }
+
+            /// The dict form (the serde JSON of the Rust type).
+            fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                $crate::convert::serde_to_py(py, &self.inner)
+            }
+
+            fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+                $crate::categories::field(py, stringify!($py), &self.inner, name)
+            }
+
+            fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+                match other.cast::<$py>() {
+                    Ok(o) => {
+                        $crate::categories::json_of(&self.inner)
+                            == $crate::categories::json_of(&o.get().inner)
+                    }
+                    Err(_) => false,
+                }
+            }
+
+            fn __repr__(&self, py: Python<'_>) -> String {
+                $crate::categories::repr(py, stringify!($py), &self.inner)
+            }
+
+            $(
+            /// The desired object this maps to, for `Session.plan`.
+            fn to_desired(&self) -> PyResult<$crate::objects::Desired> {
+                let f = $desired;
+                f(&self.inner)
+                    .map(|inner| $crate::objects::Desired { inner })
+                    .map_err(|e| $crate::errors::input_error("", &e.to_string()))
+            }
+            )?
+        }
+    };
+}
+
+serde_object! {
+    /// What a session may write: the resource `kinds` it reads and writes, the `fields` it
+    /// owns (patterns such as `columns[*].description`; empty: every field), the kinds it may
+    /// `create` and `delete`.
+    Scope => interop_sdk::Scope
+}

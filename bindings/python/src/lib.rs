@@ -1,0 +1,42 @@
+//! `interop_sync._native`: the Interop SDK for Python (pyo3). The package `interop_sync`
+//! re-exports everything here; `python/interop_sync/__init__.pyi` is the typed surface.
+//!
+//! Values cross the boundary as JSON (see [`convert`]): typed classes wrap the SDK's serde
+//! values and give plain dicts back with `to_dict()`; dicts are accepted wherever a typed
+//! object is. Work on the repository runs with the GIL released.
+
+use pyo3::prelude::*;
+
+#[macro_use]
+mod categories;
+mod convert;
+mod errors;
+mod inspect;
+mod objects;
+mod session;
+
+/// The Python module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<objects::Desired>()?;
+    m.add_class::<objects::VendorChange>()?;
+    m.add_class::<objects::Conflict>()?;
+    m.add_class::<objects::ResourceChange>()?;
+    m.add_class::<objects::FileChange>()?;
+    m.add_class::<objects::SyncRecord>()?;
+    m.add_class::<objects::Status>()?;
+    m.add_class::<categories::Scope>()?;
+    m.add_class::<session::Credentials>()?;
+    m.add_class::<session::Plan>()?;
+    m.add_class::<session::Session>()?;
+    m.add_class::<inspect::Resource>()?;
+    m.add_class::<inspect::Inspection>()?;
+    m.add_class::<inspect::InitReport>()?;
+    m.add_function(wrap_pyfunction!(inspect::inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect::init, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect::load_desired, m)?)?;
+    m.add("RECORD_SCHEMA", interop_sdk::RECORD_SCHEMA)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,553 @@
+//! `Session`: one vendor's sync with one repository, over `interop_sdk::SyncSession`. Every
+//! call that reads the repo, merges or runs git releases the GIL; one session can be shared
+//! between threads (its calls take turns), and different sessions run in parallel.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use interop_sdk::sync::git::{Author, Credentials as RustCredentials};
+use interop_sdk::sync::merge::{Policies, Policy};
+use interop_sdk::sync::model::ResourceKind;
+use interop_sdk::{Choice, SessionError, SessionOptions, SyncPlan, SyncSession};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use serde_json::Value;
+
+use crate::categories::Scope;
+use crate::convert::{from_py, quoted, serde_from_json};
+use crate::errors::{conflict_error, input_error, interop_error, session_error};
+use crate::objects::{
+    Conflict, Desired, FileChange, ResourceChange, Status, SyncRecord, VendorChange,
+    desired_from_json,
+};
+
+/// How to authenticate to a remote. Build one with `Credentials.token(...)`,
+/// `Credentials.ssh_key(...)` or `Credentials.ssh_agent(...)`; secrets never appear in `repr`.
+#[pyclass(module = "interop_sync", frozen)]
+#[derive(Clone)]
+pub struct Credentials {
+    inner: RustCredentials,
+}
+
+#[pymethods]
+impl Credentials {
+    /// HTTPS with a token (GitHub: user `x-access-token`; GitLab: `oauth2`).
+    #[staticmethod]
+    #[pyo3(signature = (token, username = "x-access-token"))]
+    fn token(token: &str, username: &str) -> Self {
+        Credentials {
+            inner: RustCredentials::Token {
+                username: username.into(),
+                token: token.into(),
+            },
+        }
+    }
+
+    /// ssh with a private key file (and its passphrase, if any).
+    #[staticmethod]
+    #[pyo3(signature = (private_key, username = "git", passphrase = None))]
+    fn ssh_key(private_key: PathBuf, username: &str, passphrase: Option<String>) -> Self {
+        Credentials {
+            inner: RustCredentials::SshKey {
+                username: username.into(),
+                private_key,
+                passphrase,
+            },
+        }
+    }
+
+    /// ssh through the running ssh agent.
+    #[staticmethod]
+    #[pyo3(signature = (username = "git"))]
+    fn ssh_agent(username: &str) -> Self {
+        Credentials {
+            inner: RustCredentials::SshAgent {
+                username: username.into(),
+            },
+        }
+    }
+
+    /// No credentials (`file://` and public remotes).
+    #[staticmethod]
+    fn none() -> Self {
+        Credentials {
+            inner: RustCredentials::None,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.inner {
+            RustCredentials::None => "Credentials.none()".into(),
+            RustCredentials::Token { username, .. } => {
+                format!(
+                    "Credentials.token(username={}, token=<hidden>)",
+                    quoted(username)
+                )
+            }
+            RustCredentials::SshKey {
+                username,
+                private_key,
+                ..
+            } => format!(
+                "Credentials.ssh_key({}, username={})",
+                quoted(&private_key.display().to_string()),
+                quoted(username)
+            ),
+            RustCredentials::SshAgent { username } => {
+                format!("Credentials.ssh_agent(username={})", quoted(username))
+            }
+        }
+    }
+}
+
+/// The scope for a category name (`bi`, `observability`, `catalog`, `everything`).
+fn named_scope(name: &str) -> PyResult<interop_sdk::Scope> {
+    use ResourceKind as K;
+    Ok(match name {
+        "bi" => interop_sdk::Scope::bi(),
+        "observability" => interop_sdk::Scope::observability(),
+        "catalog" => interop_sdk::Scope::catalog(),
+        "everything" | "all" => interop_sdk::Scope::everything(&[
+            K::Model,
+            K::Source,
+            K::Seed,
+            K::Snapshot,
+            K::Exposure,
+            K::Metric,
+            K::SemanticModel,
+            K::SavedQuery,
+            K::Group,
+            K::SingularTest,
+        ]),
+        other => {
+            return Err(input_error(
+                "scope",
+                &format!("unknown category '{other}' (bi, observability, catalog, everything)"),
+            ));
+        }
+    })
+}
+
+fn scope_of(scope: &Bound<'_, PyAny>) -> PyResult<interop_sdk::Scope> {
+    if let Ok(name) = scope.cast::<PyString>() {
+        return named_scope(name.to_str()?);
+    }
+    if let Ok(s) = scope.cast::<Scope>() {
+        return Ok(s.get().inner.clone());
+    }
+    serde_from_json(from_py(scope, "scope")?, "scope")
+}
+
+fn policy_of(text: &str, path: &str) -> PyResult<Policy> {
+    serde_from_json::<Policy>(Value::String(text.to_string()), "policy").map_err(|_| {
+        input_error(
+            path,
+            &format!("unknown policy '{text}' (manual, prefer-repo, prefer-vendor)"),
+        )
+    })
+}
+
+fn choice_of(text: &str) -> PyResult<Choice> {
+    match text {
+        "vendor" => Ok(Choice::Vendor),
+        "repo" => Ok(Choice::Repo),
+        other => Err(input_error(
+            "choice",
+            &format!("'{other}' is not a side (vendor or repo)"),
+        )),
+    }
+}
+
+/// The desired objects of a `plan` call: `Desired` objects, dicts, or objects with a
+/// `to_desired()` method (category objects).
+fn desired_list(objects: &Bound<'_, PyAny>) -> PyResult<Vec<interop_sdk::Desired>> {
+    let mut out = Vec::new();
+    for (i, item) in objects.try_iter()?.enumerate() {
+        let item = item?;
+        let at = format!("[{i}]");
+        if let Ok(d) = item.cast::<Desired>() {
+            out.push(d.get().inner.clone());
+            continue;
+        }
+        if !item.is_instance_of::<PyDict>() && item.hasattr("to_desired")? {
+            let d = item.call_method0("to_desired")?;
+            if let Ok(d) = d.cast::<Desired>() {
+                out.push(d.get().inner.clone());
+            } else {
+                out.push(desired_from_json(&from_py(&d, &at)?, &at)?);
+            }
+            continue;
+        }
+        out.push(desired_from_json(&from_py(&item, &at)?, &at)?);
+    }
+    Ok(out)
+}
+
+/// What a sync would do; nothing is written until `Session.apply(plan)`. Lists the repo
+/// `changes`, the `files` they touch, the `vendor_changes` the vendor should make, the
+/// `conflicts` a person must resolve, edits that could not be made (`errors`), and the pull
+/// request text.
+#[pyclass(module = "interop_sync", frozen)]
+pub struct Plan {
+    inner: SyncPlan,
+}
+
+#[pymethods]
+impl Plan {
+    /// The main branch head the plan was made from.
+    #[getter]
+    fn main_commit(&self) -> &str {
+        &self.inner.main_commit
+    }
+
+    /// The sync branch (`interop/<vendor>`).
+    #[getter]
+    fn branch(&self) -> &str {
+        &self.inner.branch
+    }
+
+    /// Per-resource changes to the repo.
+    #[getter]
+    fn changes(&self) -> Vec<ResourceChange> {
+        self.inner
+            .changes
+            .iter()
+            .map(|c| ResourceChange { inner: c.clone() })
+            .collect()
+    }
+
+    /// The files written (new or edited).
+    #[getter]
+    fn files(&self) -> Vec<FileChange> {
+        self.inner
+            .files
+            .iter()
+            .map(|f| FileChange {
+                path: f.path.clone(),
+                before: f.before.clone(),
+                after: f.after.clone(),
+            })
+            .collect()
+    }
+
+    /// The files deleted.
+    #[getter]
+    fn deleted(&self) -> Vec<String> {
+        self.inner.deleted.clone()
+    }
+
+    /// What the vendor should change on its side.
+    #[getter]
+    fn vendor_changes(&self) -> Vec<VendorChange> {
+        self.inner
+            .vendor_changes
+            .iter()
+            .map(|c| VendorChange { inner: c.clone() })
+            .collect()
+    }
+
+    /// Conflicts a person must resolve (the repo's value is kept meanwhile).
+    #[getter]
+    fn conflicts(&self) -> Vec<Conflict> {
+        self.inner
+            .conflicts
+            .iter()
+            .map(|c| Conflict { inner: c.clone() })
+            .collect()
+    }
+
+    /// Conflicts a policy resolved.
+    #[getter]
+    fn auto_resolved(&self) -> Vec<Conflict> {
+        self.inner
+            .auto_resolved
+            .iter()
+            .map(|c| Conflict { inner: c.clone() })
+            .collect()
+    }
+
+    /// Edits that could not be made safely (those files are left alone).
+    #[getter]
+    fn errors(&self) -> Vec<String> {
+        self.inner.errors.clone()
+    }
+
+    /// The pull request title.
+    #[getter]
+    fn pr_title(&self) -> &str {
+        &self.inner.pr.title
+    }
+
+    /// The pull request body (markdown).
+    #[getter]
+    fn pr_body(&self) -> &str {
+        &self.inner.pr.body
+    }
+
+    /// The sync commit's message.
+    #[getter]
+    fn commit_message(&self) -> &str {
+        &self.inner.pr.commit_message
+    }
+
+    /// Whether the diff is over the session's budget of changed lines.
+    #[getter]
+    fn over_budget(&self) -> bool {
+        self.inner.pr.over_budget
+    }
+
+    /// Lines added over the changed files.
+    #[getter]
+    fn insertions(&self) -> usize {
+        self.inner.stats.insertions
+    }
+
+    /// Lines removed over the changed files.
+    #[getter]
+    fn deletions(&self) -> usize {
+        self.inner.stats.deletions
+    }
+
+    /// Whether the repo side changes nothing.
+    #[getter]
+    fn is_noop(&self) -> bool {
+        self.inner.is_noop()
+    }
+
+    /// Raises `ConflictError` (listing them) when the plan has conflicts.
+    fn check_conflicts(&self, py: Python<'_>) -> PyResult<()> {
+        if self.inner.conflicts.is_empty() {
+            Ok(())
+        } else {
+            Err(conflict_error(py, &self.inner.conflicts)?)
+        }
+    }
+
+    /// The plan as a dict (what `interop plan --json` prints).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        crate::convert::serde_to_py(py, &self.inner)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Plan({}: {} change(s) in {} file(s) (+{} -{}), {} vendor change(s), {} conflict(s){})",
+            quoted(&self.inner.pr.title),
+            self.inner.changes.len(),
+            self.inner.files.len() + self.inner.deleted.len(),
+            self.inner.stats.insertions,
+            self.inner.stats.deletions,
+            self.inner.vendor_changes.len(),
+            self.inner.conflicts.len(),
+            if self.inner.errors.is_empty() {
+                String::new()
+            } else {
+                format!(", {} refused edit(s)", self.inner.errors.len())
+            }
+        )
+    }
+}
+
+/// A vendor's sync with one repository.
+///
+/// `repo` is a local path (its work tree and index are never touched) or a URL (`file://`,
+/// `https://`, `ssh://`, `git@host:path`), cloned into `cache_dir`. `scope` is a category name
+/// (`"bi"`, `"observability"`, `"catalog"`, `"everything"`), a `Scope` or its dict; `policy`
+/// (`"manual"`, `"prefer-repo"`, `"prefer-vendor"`) decides fields both sides changed, and
+/// `policies` maps field patterns (`columns[*].description`) to a policy of their own.
+#[pyclass(module = "interop_sync", frozen)]
+pub struct Session {
+    inner: Mutex<SyncSession>,
+    vendor: String,
+    repo: String,
+}
+
+impl Session {
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&SyncSession) -> Result<T, SessionError> + Send,
+    ) -> PyResult<T> {
+        py.detach(|| {
+            let session = self
+                .inner
+                .lock()
+                .map_err(|_| "a call on this session panicked".to_string())?;
+            Ok(f(&session))
+        })
+        .map_err(interop_error)?
+        .map_err(session_error)
+    }
+}
+
+#[pymethods]
+impl Session {
+    #[new]
+    #[pyo3(signature = (
+        repo, vendor, scope = None, *, policy = "manual", policies = None, credentials = None,
+        cache_dir = None, branch = None, main_branch = None, subdir = "", budget_lines = 400,
+        author = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        repo: PathBuf,
+        vendor: &str,
+        scope: Option<&Bound<'_, PyAny>>,
+        policy: &str,
+        policies: Option<&Bound<'_, PyDict>>,
+        credentials: Option<&Bound<'_, Credentials>>,
+        cache_dir: Option<PathBuf>,
+        branch: Option<String>,
+        main_branch: Option<String>,
+        subdir: &str,
+        budget_lines: usize,
+        author: Option<(String, String)>,
+    ) -> PyResult<Self> {
+        let scope = match scope {
+            Some(s) => scope_of(s)?,
+            None => named_scope("bi")?,
+        };
+        let mut options = SessionOptions::new(vendor, scope);
+        let mut rules = Policies::new(policy_of(policy, "policy")?);
+        if let Some(policies) = policies {
+            for (k, v) in policies.iter() {
+                let pattern: String = k.extract()?;
+                let path = format!("policies.{pattern}");
+                let value: String = v
+                    .extract()
+                    .map_err(|_| input_error(&path, "expected a policy name"))?;
+                rules = rules
+                    .with(&pattern, policy_of(&value, &path)?)
+                    .map_err(|e| input_error(&path, &e.to_string()))?;
+            }
+        }
+        options.policies = rules;
+        options.branch = branch;
+        options.main_branch = main_branch;
+        options.subdir = subdir.to_string();
+        options.budget_lines = budget_lines;
+        if let Some((name, email)) = author {
+            options.author = Author { name, email };
+        }
+        let text = repo.to_string_lossy().into_owned();
+        let is_url = text.contains("://") || text.starts_with("git@");
+        let credentials = credentials
+            .map(|c| c.get().inner.clone())
+            .unwrap_or_default();
+        let opened = py.detach(|| {
+            if is_url {
+                let cache = cache_dir.unwrap_or_else(|| PathBuf::from(".interop-cache"));
+                SyncSession::open_remote(&text, &cache, credentials, options)
+            } else {
+                SyncSession::open(&repo, options)
+            }
+        });
+        let session = opened.map_err(session_error)?;
+        Ok(Session {
+            inner: Mutex::new(session),
+            vendor: vendor.to_string(),
+            repo: if is_url {
+                interop_sdk::sync::git::redact_url(&text)
+            } else {
+                text
+            },
+        })
+    }
+
+    /// The vendor's name.
+    #[getter]
+    fn vendor(&self) -> &str {
+        &self.vendor
+    }
+
+    /// What the session owns, as a `Scope`.
+    #[getter]
+    fn scope(&self, py: Python<'_>) -> PyResult<Scope> {
+        self.run(py, |s| Ok(s.options().scope.clone()))
+            .map(|inner| Scope { inner })
+    }
+
+    /// Reads the three states (base, vendor, repo), merges them per resource and field, and
+    /// says what would change on each side. Writes nothing. `desired` is every object the
+    /// vendor has in scope: `Desired` objects, dicts of the same shape, or category objects
+    /// (anything with `to_desired()`); an object left out reads as deleted by the vendor.
+    fn plan(&self, py: Python<'_>, desired: &Bound<'_, PyAny>) -> PyResult<Plan> {
+        let desired = desired_list(desired)?;
+        let inner = self.run(py, move |s| s.plan(&desired))?;
+        Ok(Plan { inner })
+    }
+
+    /// Writes the plan's repo side as one commit on the sync branch, stores the new base, and
+    /// with `push` pushes both to the remote. Raises `RepoMovedError` when a ref moved since
+    /// the plan (nothing is written: plan again). With `allow_conflicts=False`, a plan with
+    /// conflicts raises `ConflictError` and writes nothing.
+    #[pyo3(signature = (plan, push = false, *, allow_conflicts = true))]
+    fn apply(
+        &self,
+        py: Python<'_>,
+        plan: &Plan,
+        push: bool,
+        allow_conflicts: bool,
+    ) -> PyResult<SyncRecord> {
+        if !allow_conflicts && !plan.inner.conflicts.is_empty() {
+            return Err(conflict_error(py, &plan.inner.conflicts)?);
+        }
+        let plan = plan.inner.clone();
+        let inner = self.run(py, move |s| s.apply(plan, push))?;
+        Ok(SyncRecord { inner })
+    }
+
+    /// `plan` then `apply` in one call (the GIL is released once for both).
+    #[pyo3(signature = (desired, push = false, *, allow_conflicts = true))]
+    fn sync(
+        &self,
+        py: Python<'_>,
+        desired: &Bound<'_, PyAny>,
+        push: bool,
+        allow_conflicts: bool,
+    ) -> PyResult<SyncRecord> {
+        let desired = desired_list(desired)?;
+        let outcome = self.run(py, move |s| {
+            let plan = s.plan(&desired)?;
+            if !allow_conflicts && !plan.conflicts.is_empty() {
+                return Ok(Err(plan.conflicts));
+            }
+            s.apply(plan, push).map(Ok)
+        })?;
+        match outcome {
+            Ok(inner) => Ok(SyncRecord { inner }),
+            Err(conflicts) => Err(conflict_error(py, &conflicts)?),
+        }
+    }
+
+    /// What changed in the repo since the last sync, as changes for the vendor, and every
+    /// resource in scope the vendor does not have yet. Writes nothing.
+    fn pull(&self, py: Python<'_>) -> PyResult<Vec<VendorChange>> {
+        let changes = self.run(py, |s| s.pull())?;
+        Ok(changes
+            .into_iter()
+            .map(|inner| VendorChange { inner })
+            .collect())
+    }
+
+    /// Settles the conflict on field `path` of the vendor's object `id`: `choice` `"vendor"`
+    /// or `"repo"` wins there on the next sync (pushed at once with a remote).
+    fn resolve(&self, py: Python<'_>, id: &str, path: &str, choice: &str) -> PyResult<()> {
+        let choice = choice_of(choice)?;
+        let (id, path) = (id.to_string(), path.to_string());
+        self.run(py, move |s| s.resolve(&id, &path, choice))
+    }
+
+    /// Where the session stands.
+    fn status(&self, py: Python<'_>) -> PyResult<Status> {
+        self.run(py, |s| s.status()).map(Status::from)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Session(vendor={}, repo={})",
+            quoted(&self.vendor),
+            quoted(&self.repo)
+        )
+    }
+}
