@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use interop_sdk::sync::git::{Credentials, GitError};
+use interop_sdk::sync::model::ResourceKind;
 use interop_sdk::sync::read::yaml;
 use interop_sdk::sync::safety::Limits;
 use interop_sdk::{
     Choice, Desired, Scope, SessionError, SessionOptions, SyncPlan, SyncSession, VendorChange,
 };
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::exit;
@@ -90,15 +90,6 @@ pub struct ResolveArgs {
     /// Which side wins: vendor or repo.
     #[arg(value_parser = ["vendor", "repo"])]
     choice: String,
-}
-
-/// The state file: the vendor's desired objects.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StateFile {
-    /// The objects.
-    #[serde(default)]
-    objects: Vec<Desired>,
 }
 
 fn scope_of(category: &str) -> anyhow::Result<Scope> {
@@ -182,14 +173,91 @@ impl From<SessionError> for CliError {
     }
 }
 
+/// The keys of one object in a state file.
+const OBJECT_KEYS: &[&str] = &["id", "kind", "name", "value", "file"];
+
+/// Reads the state file; every error names the file, line, column and YAML path.
 fn read_state(path: &Path) -> anyhow::Result<Vec<Desired>> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    let root =
-        yaml::parse(&text, &Limits::default()).map_err(|e| anyhow!("{}:{e}", path.display()))?;
-    let json = root.map(|r| r.to_json()).unwrap_or(Value::Null);
-    let file: StateFile =
-        serde_json::from_value(json).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    Ok(file.objects)
+    let shown = path.display();
+    let bytes = std::fs::read(path).with_context(|| shown.to_string())?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| anyhow!("{shown}: not valid UTF-8 (byte {})", e.valid_up_to()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let root = yaml::parse(text, &Limits::default()).map_err(|e| anyhow!("{shown}:{e}"))?;
+    let Some(root) = root else {
+        return Ok(Vec::new());
+    };
+    let at = |node: &yaml::Node, yaml_path: &str, message: String| {
+        let prefix = if yaml_path.is_empty() {
+            String::new()
+        } else {
+            format!("{yaml_path}: ")
+        };
+        anyhow!("{shown}:{}:{}: {prefix}{message}", node.line, node.column)
+    };
+    let Some(entries) = root.as_map() else {
+        return Err(at(
+            &root,
+            "",
+            "a state file is a mapping with 'objects'".into(),
+        ));
+    };
+    for (key, _) in entries {
+        let name = key.as_text().unwrap_or_default();
+        if name != "objects" {
+            return Err(at(
+                key,
+                &name,
+                format!("unknown key '{name}' (a state file has 'objects')"),
+            ));
+        }
+    }
+    let Some(objects) = root.get("objects") else {
+        return Ok(Vec::new());
+    };
+    let Some(items) = objects.as_seq() else {
+        return Err(at(objects, "objects", "'objects' must be a list".into()));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let here = format!("objects[{i}]");
+        let Some(fields) = item.as_map() else {
+            return Err(at(item, &here, "an object must be a mapping".into()));
+        };
+        for (key, _) in fields {
+            let name = key.as_text().unwrap_or_default();
+            if !OBJECT_KEYS.contains(&name.as_str()) {
+                return Err(at(
+                    key,
+                    &format!("{here}.{name}"),
+                    format!(
+                        "unknown field '{name}' (an object has {})",
+                        OBJECT_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+        for key in ["id", "kind", "name", "value"] {
+            if item.get(key).is_none() {
+                return Err(at(item, &here, format!("missing field '{key}'")));
+            }
+        }
+        for key in ["id", "kind", "name", "file"] {
+            if let Some(node) = item.get(key).filter(|n| n.as_str().is_none()) {
+                let message = format!("'{key}' must be a string, not a {}", node.type_name());
+                return Err(at(node, &format!("{here}.{key}"), message));
+            }
+        }
+        if let Some(kind) = item.get("kind")
+            && let Err(e) = serde_json::from_value::<ResourceKind>(kind.to_json())
+        {
+            return Err(at(kind, &format!("{here}.kind"), e.to_string()));
+        }
+        let desired: Desired =
+            serde_json::from_value(item.to_json()).map_err(|e| at(item, &here, e.to_string()))?;
+        out.push(desired);
+    }
+    Ok(out)
 }
 
 pub(crate) struct Style {

@@ -17,7 +17,8 @@ use interop_sync::git::{
 use interop_sync::merge::{Conflict, Policies, Policy, merge_resource};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, changed_fields, ops_between, state_of};
-use interop_sync::read::{Project, Reader};
+use interop_sync::read::{Project, ReadError, ReadErrorKind, Reader};
+use interop_sync::safety::validate_repo_path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -112,6 +113,75 @@ pub enum SessionError {
     /// Bad input from the vendor (duplicate ids, an unknown conflict ...).
     #[error("{0}")]
     Input(String),
+    /// The repo's project has files a sync cannot read, so it cannot tell what they declare:
+    /// going on would read their resources as deleted. Nothing is written until they are fixed.
+    #[error("{}", unreadable_message(.0))]
+    Unreadable(Vec<ReadError>),
+}
+
+fn unreadable_message(errors: &[ReadError]) -> String {
+    let mut out = format!(
+        "the project has {} error(s) to fix before it can be synced:",
+        errors.len()
+    );
+    for e in errors {
+        out.push_str(&format!("\n  {e}"));
+    }
+    out
+}
+
+/// Whether a read error leaves a sync unable to see what a file declares. Unknown keys and
+/// dangling references are reported by dbt too, but lose nothing.
+fn blocks_sync(kind: ReadErrorKind) -> bool {
+    !matches!(kind, ReadErrorKind::UnknownKey | ReadErrorKind::Reference)
+}
+
+/// Names MetricFlow keeps for itself (dbt parse fails on a metric or semantic model so named).
+const RESERVED_SEMANTIC_NAMES: &[&str] = &["metric_time"];
+
+/// A name the vendor gives a resource (new, or renamed) must be one dbt accepts: letters,
+/// digits and `_`, not starting with a digit. The semantic layer (metrics, semantic models,
+/// saved queries) is stricter, as dbt parse checks: lower case, starting with a letter, at
+/// least two characters, no `__`, not ending with `_`, and not a name MetricFlow reserves.
+fn check_name(id: &str, state: &ResourceState) -> Result<(), SessionError> {
+    let name = state.name.as_str();
+    let semantic = matches!(
+        state.kind,
+        ResourceKind::Metric | ResourceKind::SemanticModel | ResourceKind::SavedQuery
+    );
+    let bad = |rule: &str| {
+        Err(SessionError::Input(format!(
+            "{id}: '{name}' is not a valid {} name ({rule})",
+            state.kind.label()
+        )))
+    };
+    if semantic {
+        if RESERVED_SEMANTIC_NAMES.contains(&name) {
+            return bad("reserved by MetricFlow");
+        }
+        let ok = name.len() >= 2
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && !name.ends_with('_')
+            && !name.contains("__")
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return bad(
+                "lower-case letters, digits and '_', starting with a letter, no '__', not ending with '_'",
+            );
+        }
+        return Ok(());
+    }
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return bad("letters, digits and '_', not starting with a digit");
+    }
+    Ok(())
 }
 
 /// A change the vendor should make to its own objects, because the repo changed.
@@ -393,6 +463,15 @@ impl SyncSession {
             .reader
             .read_shared(&source)
             .map_err(|e| SessionError::Read(e.to_string()))?;
+        let blocking: Vec<ReadError> = project
+            .errors
+            .iter()
+            .filter(|e| blocks_sync(e.kind))
+            .cloned()
+            .collect();
+        if !blocking.is_empty() {
+            return Err(SessionError::Unreadable(blocking));
+        }
         if let (Some(tree), Ok(cache)) = (tree, self.states.lock())
             && let Some((id, states)) = cache.as_ref()
             && *id == tree
@@ -443,6 +522,10 @@ impl SyncSession {
                 }
                 .into());
             }
+            if let Some(file) = &d.state.file {
+                validate_repo_path(file)
+                    .map_err(|e| SessionError::Input(format!("{}: file {e}", d.id)))?;
+            }
             let mut state = d.state.clone();
             if let Value::Object(map) = &mut state.value {
                 map.shift_insert(0, "name".into(), Value::String(state.name.clone()));
@@ -485,6 +568,13 @@ impl SyncSession {
         }
 
         let identities = match_identities(&state, &vendor, repo);
+        // A name is checked where it would be written: a new resource, or a vendor rename.
+        for (id, wanted) in &vendor {
+            let current = identities.matched.get(id).and_then(|u| repo.get(u));
+            if current.is_none_or(|c| c.name != wanted.name) {
+                check_name(id, wanted)?;
+            }
+        }
         let package = project.dbt_project.name.clone();
         let mut ops = Vec::new();
         let mut changes = Vec::new();
