@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use arbitrary::{Arbitrary, Unstructured};
+use interop_sync::edit::dbt_rules::{escape_jinja, looks_like_jinja, unescape_jinja};
 use interop_sync::edit::{Segment, SpliceEditor, YamlEdit, YamlEditor, YamlPath};
 use interop_sync::merge::{Policies, Policy, merge_resource, merge_text};
 use interop_sync::read::jinja::{doc_refs, extract_sql, line_col, scan_blocks};
@@ -136,6 +137,20 @@ pub fn sql_jinja(data: &[u8]) {
         assert!(r.offset <= text.len(), "{r:?}");
     }
     let _ = doc_refs(text);
+    // Vendor text escaped for dbt comes back unchanged, and nothing in it is Jinja any more.
+    let escaped = escape_jinja(text);
+    assert_eq!(unescape_jinja(&escaped), text, "escaped as {escaped:?}");
+    if looks_like_jinja(text) {
+        let inert = extract_sql(&escaped);
+        assert!(
+            inert.is_certain()
+                && inert.refs.is_empty()
+                && inert.sources.is_empty()
+                && inert.vars.is_empty()
+                && inert.config.is_empty(),
+            "escaped text still acts: {escaped:?} -> {inert:?}"
+        );
+    }
     match scan_blocks(text) {
         Ok(blocks) => {
             let mut last_end = 0;

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use interop_sync::edit::dbt_rules::unescape_value;
 use interop_sync::edit::plan::{FileChange, PlanOptions, ResourceOp, apply_plan};
 use interop_sync::git::{
     Author, BaseStore, CommitRequest, Credentials, DiffStats, FileWrite, GitError, GitRefBaseStore,
@@ -488,7 +489,8 @@ impl SyncSession {
             }
             let mut state = state_of(&project, &source, r, self.options.scope.owns_sql())
                 .map_err(|e| SessionError::Read(e.to_string()))?;
-            state.value = self.options.scope.project(&state.value);
+            // Text Interop escaped for dbt is compared as the vendor wrote it.
+            state.value = unescape_value(&self.options.scope.project(&state.value), None);
             states.insert(r.unique_id.as_str().to_string(), state);
         }
         let states = Arc::new(states);

@@ -1302,8 +1302,9 @@ fn skip_string(bytes: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// Finds `{% endraw %}` (any whitespace control) at or after `from`: (its start, its end).
-fn find_endraw(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
+/// Finds `{% endraw %}` (any spacing and whitespace control, as Jinja's lexer ends a raw block)
+/// at or after `from`: (its start, its end).
+pub(crate) fn find_endraw(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     let skip_ws = |mut i: usize| {
         while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
