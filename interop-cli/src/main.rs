@@ -5,6 +5,7 @@ mod demo;
 mod edit;
 mod init;
 mod inspect;
+mod limits;
 mod sync;
 
 use std::process::ExitCode;

@@ -50,6 +50,8 @@ pub struct SessionArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// `interop plan` / `interop apply`.
@@ -123,6 +125,7 @@ fn open(args: &SessionArgs) -> Result<SyncSession, CliError> {
     options.branch = args.branch.clone();
     options.main_branch = args.main.clone();
     options.subdir = args.subdir.clone();
+    options.limits = args.limits.limits();
     let credentials = match &args.token_env {
         Some(var) => Credentials::Token {
             username: args.token_user.clone(),
@@ -177,13 +180,20 @@ impl From<SessionError> for CliError {
 const OBJECT_KEYS: &[&str] = &["id", "kind", "name", "value", "file"];
 
 /// Reads the state file; every error names the file, line, column and YAML path.
-fn read_state(path: &Path) -> anyhow::Result<Vec<Desired>> {
+fn read_state(path: &Path, limits: &Limits) -> anyhow::Result<Vec<Desired>> {
     let shown = path.display();
     let bytes = std::fs::read(path).with_context(|| shown.to_string())?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| anyhow!("{shown}: not valid UTF-8 (byte {})", e.valid_up_to()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let root = yaml::parse(text, &Limits::default()).map_err(|e| anyhow!("{shown}:{e}"))?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(anyhow!(
+            "{shown}: {} bytes, more than the limit of {} (max_file_bytes)",
+            bytes.len(),
+            limits.max_file_bytes
+        ));
+    }
+    let root = yaml::parse(text, limits).map_err(|e| anyhow!("{shown}:{e}"))?;
     let Some(root) = root else {
         return Ok(Vec::new());
     };
@@ -396,7 +406,7 @@ fn outcome(plan: &SyncPlan, check: bool) -> u8 {
 
 /// `interop plan`.
 pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
-    let desired = read_state(&args.state)?;
+    let desired = read_state(&args.state, &args.session.limits.limits())?;
     let session = open(&args.session)?;
     let plan = session.plan(&desired)?;
     if args.session.json {
@@ -412,7 +422,7 @@ pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
 
 /// `interop apply`.
 pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
-    let desired = read_state(&args.state)?;
+    let desired = read_state(&args.state, &args.session.limits.limits())?;
     let session = open(&args.session)?;
     let plan = session.plan(&desired)?;
     let code = outcome(&plan, false);

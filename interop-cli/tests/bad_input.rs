@@ -385,3 +385,27 @@ fn unset_token_variable_exits_3() {
     ];
     insta::assert_snapshot!(s.bad(&args));
 }
+
+#[test]
+fn inspect_with_a_lower_max_depth_exits_3() {
+    let s = Setup::new();
+    insta::assert_snapshot!(s.bad(&["inspect", "repo", "--max-depth", "4"]));
+}
+
+#[test]
+fn plan_with_a_lower_max_file_bytes_exits_3() {
+    let s = Setup::new();
+    let stderr = s.bad(&session(
+        "plan",
+        &["--state", "state.yml", "--max-file-bytes", "4000"],
+    ));
+    assert!(stderr.contains("(max_file_bytes)"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn state_file_over_max_file_bytes_exits_3() {
+    let s = Setup::new();
+    let args = session("plan", &["--state", "state.yml", "--max-file-bytes", "100"]);
+    insta::assert_snapshot!(s.bad(&args));
+}

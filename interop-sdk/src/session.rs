@@ -19,7 +19,7 @@ use interop_sync::merge::{Conflict, Policies, Policy, merge_resource};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, changed_fields, ops_between, state_of};
 use interop_sync::read::{Project, ReadError, ReadErrorKind, Reader};
-use interop_sync::safety::validate_repo_path;
+use interop_sync::safety::{Limits, validate_repo_path};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -77,6 +77,8 @@ pub struct SessionOptions {
     pub budget_lines: usize,
     /// The remote to push to (set by [`SyncSession::open_remote`]).
     pub remote: Option<RemoteOptions>,
+    /// Limits on what is read from the repo (file size, nesting, aliases, file count).
+    pub limits: Limits,
 }
 
 impl SessionOptions {
@@ -92,6 +94,7 @@ impl SessionOptions {
             author: Author::default(),
             budget_lines: 400,
             remote: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -383,8 +386,8 @@ impl SyncSession {
         sync_branch_name(&options.vendor)?;
         Ok(SyncSession {
             store: GitStore::open(repo)?,
+            reader: Reader::new(options.limits.clone()),
             options,
-            reader: Reader::default(),
             states: Mutex::default(),
         })
     }
@@ -405,8 +408,8 @@ impl SyncSession {
         });
         Ok(SyncSession {
             store,
+            reader: Reader::new(options.limits.clone()),
             options,
-            reader: Reader::default(),
             states: Mutex::default(),
         })
     }
@@ -746,7 +749,11 @@ impl SyncSession {
             }
         }
         let source = self.store.tree_source(main, &self.options.subdir)?;
-        let planned = apply_plan(&project, &source, &ops, &PlanOptions::default());
+        let plan_options = PlanOptions {
+            limits: self.options.limits.clone(),
+            ..PlanOptions::default()
+        };
+        let planned = apply_plan(&project, &source, &ops, &plan_options);
         let errors: Vec<String> = planned.errors.iter().map(|e| e.to_string()).collect();
         if state.proposed.is_empty() {
             state.proposal_commit = None;

@@ -138,6 +138,13 @@ pub struct SpliceEditor {
     limits: Limits,
 }
 
+impl SpliceEditor {
+    /// An editor that reads files (before and after each edit) within `limits`.
+    pub fn new(limits: Limits) -> Self {
+        SpliceEditor { limits }
+    }
+}
+
 impl YamlEditor for SpliceEditor {
     fn apply(&self, text: &str, edits: &[YamlEdit]) -> Result<EditedText, EditError> {
         let before =
