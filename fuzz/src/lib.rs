@@ -63,10 +63,13 @@ impl ProjectSource for MemorySource {
     }
 
     fn read(&self, file: &SourceFile) -> Result<Vec<u8>, SourceError> {
-        self.0.get(&file.path).cloned().ok_or_else(|| SourceError::Io {
-            path: file.path.clone(),
-            source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        })
+        self.0
+            .get(&file.path)
+            .cloned()
+            .ok_or_else(|| SourceError::Io {
+                path: file.path.clone(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            })
     }
 
     fn describe(&self) -> String {
@@ -76,7 +79,11 @@ impl ProjectSource for MemorySource {
 
 fn check_yaml_error(text: &str, e: &yaml::YamlError) {
     assert!(e.line >= 1 && e.column >= 1, "{e:?}");
-    assert!(e.offset <= text.len(), "{e:?} past the end ({})", text.len());
+    assert!(
+        e.offset <= text.len(),
+        "{e:?} past the end ({})",
+        text.len()
+    );
 }
 
 fn check_spans(text: &str, node: &Node) {
@@ -111,7 +118,10 @@ pub fn yaml_read(data: &[u8]) {
         "dbt_project.yml".to_string(),
         b"name: fuzz\nprofile: fuzz\n".to_vec(),
     );
-    files.insert("models/orders.sql".to_string(), b"select 1 as id\n".to_vec());
+    files.insert(
+        "models/orders.sql".to_string(),
+        b"select 1 as id\n".to_vec(),
+    );
     files.insert("models/_fuzz.yml".to_string(), data.to_vec());
     let project = Reader::new(small_limits())
         .read(&MemorySource(files))
@@ -163,7 +173,10 @@ pub fn sql_jinja(data: &[u8]) {
                         && b.body.end <= b.span.end,
                     "{b:?}"
                 );
-                assert!(text.get(b.body.clone()).is_some(), "body off a char boundary");
+                assert!(
+                    text.get(b.body.clone()).is_some(),
+                    "body off a char boundary"
+                );
                 last_end = b.span.end;
             }
         }
@@ -176,7 +189,10 @@ pub fn sql_jinja(data: &[u8]) {
 
 /// Every path to a node of the tree (keys, indices and, for named items, names).
 fn paths(node: &Node, at: &mut Vec<Segment>, out: &mut Vec<(YamlPath, bool)>) {
-    out.push((YamlPath(at.clone()), matches!(node.value, NodeValue::Seq(_))));
+    out.push((
+        YamlPath(at.clone()),
+        matches!(node.value, NodeValue::Seq(_)),
+    ));
     match &node.value {
         NodeValue::Scalar { .. } => {}
         NodeValue::Seq(items) => {
@@ -233,7 +249,11 @@ fn value(u: &mut Unstructured<'_>, depth: u32) -> arbitrary::Result<Value> {
         5 => Value::String(String::arbitrary(u)?),
         6 if depth < 3 => {
             let n = u.int_in_range(0..=3)?;
-            Value::Array((0..n).map(|_| value(u, depth + 1)).collect::<Result<_, _>>()?)
+            Value::Array(
+                (0..n)
+                    .map(|_| value(u, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            )
         }
         _ if depth < 3 => {
             let n = u.int_in_range(0..=3)?;
@@ -329,11 +349,18 @@ pub fn yaml_edit(data: &[u8]) {
         }
         more => panic!("one edit made {} splices", more.len()),
     }
-    if let YamlEdit::Set { .. } = edit {
+    // Setting a key again changes nothing (a `Set` of a named item, or of its `name`, changes
+    // what the path names, so it cannot be repeated).
+    if let YamlEdit::Set { path: set_at, .. } = &edit
+        && matches!(set_at.0.last(), Some(Segment::Key(k)) if k != "name")
+    {
         let again = editor
             .apply(after, std::slice::from_ref(&edit))
             .expect("repeating an edit that succeeded is accepted");
-        assert_eq!(&again.text, after, "repeating a Set changed bytes: {edit:?}");
+        assert_eq!(
+            &again.text, after,
+            "repeating a Set changed bytes: {edit:?}"
+        );
     }
 }
 
@@ -372,11 +399,17 @@ pub fn merge(data: &[u8]) {
     let result = merge_resource(base.as_ref(), vendor.as_ref(), repo.as_ref(), &policies);
     if base == vendor {
         assert!(result.conflicts.is_empty(), "{result:?}");
-        assert_eq!(result.merged, repo, "vendor unchanged: the repo's side wins");
+        assert_eq!(
+            result.merged, repo,
+            "vendor unchanged: the repo's side wins"
+        );
     }
     if base == repo {
         assert!(result.conflicts.is_empty(), "{result:?}");
-        assert_eq!(result.merged, vendor, "repo unchanged: the vendor's side wins");
+        assert_eq!(
+            result.merged, vendor,
+            "repo unchanged: the vendor's side wins"
+        );
     }
     if vendor == repo {
         assert!(result.conflicts.is_empty(), "{result:?}");
@@ -387,6 +420,9 @@ pub fn merge(data: &[u8]) {
     assert_eq!(merge_text(b, v, b).as_deref().ok(), Some(v.as_str()));
     assert_eq!(merge_text(b, v, v).as_deref().ok(), Some(v.as_str()));
     if let Err(conflict) = merge_text(b, v, r) {
-        assert!(conflict.regions().next().is_some(), "a conflict with no region");
+        assert!(
+            conflict.regions().next().is_some(),
+            "a conflict with no region"
+        );
     }
 }
