@@ -24,6 +24,8 @@ pub struct Args {
     /// Only print the diff; exit 1 if anything would change.
     #[arg(long)]
     check: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// Parses `VALUE` as JSON when it is JSON, else takes it as a string.
@@ -162,9 +164,9 @@ fn shell_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn read_plan_file(path: &Path) -> anyhow::Result<Vec<ResourceOp>> {
+fn read_plan_file(path: &Path, limits: &Limits) -> anyhow::Result<Vec<ResourceOp>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-    let root = interop_sdk::sync::read::yaml::parse(&text, &Limits::default())
+    let root = interop_sdk::sync::read::yaml::parse(&text, limits)
         .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
     let json = root.map(|r| r.to_json()).unwrap_or(Value::Null);
     let items = json
@@ -201,15 +203,20 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .map(|o| parse_op(o))
         .collect::<anyhow::Result<_>>()?;
     if let Some(plan) = &args.plan {
-        ops.extend(read_plan_file(plan)?);
+        ops.extend(read_plan_file(plan, &args.limits.limits())?);
     }
     anyhow::ensure!(!ops.is_empty(), "nothing to do: give --op or --plan");
     anyhow::ensure!(args.dir.is_dir(), "{}: no such folder", args.dir.display());
     let source = FolderSource::new(&args.dir);
-    let project = Reader::default()
+    let limits = args.limits.limits();
+    let project = Reader::new(limits.clone())
         .read(&source)
         .context("reading the project")?;
-    let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    let options = PlanOptions {
+        limits,
+        ..PlanOptions::default()
+    };
+    let changes = apply_plan(&project, &source, &ops, &options);
     for change in &changes.files {
         print!("{}", unified_diff(change));
     }

@@ -18,6 +18,8 @@ pub struct Args {
     /// The dbt project's folder inside the repository, for `REPO@REV`.
     #[arg(long)]
     subdir: Option<String>,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// Splits `PATH@REV` when PATH is a folder and the text after the last `@` looks like a revision.
@@ -51,7 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Box::new(FolderSource::new(dir))
         }
     };
-    let project = Reader::default()
+    let project = Reader::new(args.limits.limits())
         .read(source.as_ref())
         .context("reading the project")?;
     if args.json {

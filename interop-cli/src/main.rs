@@ -5,6 +5,7 @@ mod demo;
 mod edit;
 mod init;
 mod inspect;
+mod limits;
 mod sync;
 
 use std::process::ExitCode;
@@ -98,7 +99,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("interop: {e:#}");
+            eprintln!("interop: {}", error_text(&e));
             ExitCode::from(exit::BAD_INPUT)
         }
     }
@@ -108,8 +109,25 @@ fn finish(result: Result<u8, sync::CliError>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("interop: {:#}", e.error);
+            eprintln!("interop: {}", error_text(&e.error));
             ExitCode::from(e.code)
         }
     }
+}
+
+/// An error and its causes on one line, `outer: inner`, leaving out a cause whose text the
+/// line already holds (library errors often print their source as part of their own message).
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }

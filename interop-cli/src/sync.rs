@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 use interop_sdk::mapping::RepoView;
 use interop_sdk::sync::git::{Credentials, GitError};
+use interop_sdk::sync::model::ResourceKind;
 use interop_sdk::sync::read::yaml;
 use interop_sdk::sync::safety::Limits;
 use interop_sdk::{
@@ -53,6 +54,8 @@ pub struct SessionArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// `interop plan` / `interop apply`.
@@ -96,11 +99,11 @@ pub struct ResolveArgs {
 }
 
 /// The state file: the vendor's desired objects.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StateFile {
-    /// The objects, as resource states.
-    #[serde(default)]
+    /// The objects, as resource states (read and checked one by one, see [`read_objects`]).
+    #[serde(skip)]
     objects: Vec<Desired>,
     /// Observability monitors.
     #[serde(default)]
@@ -144,6 +147,7 @@ fn open(args: &SessionArgs) -> Result<SyncSession, CliError> {
     options.branch = args.branch.clone();
     options.main_branch = args.main.clone();
     options.subdir = args.subdir.clone();
+    options.limits = args.limits.limits();
     let credentials = match &args.token_env {
         Some(var) => Credentials::Token {
             username: args.token_user.clone(),
@@ -194,13 +198,127 @@ impl From<SessionError> for CliError {
     }
 }
 
-fn read_state(path: &Path, session: &SyncSession) -> anyhow::Result<Vec<Desired>> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    let root =
-        yaml::parse(&text, &Limits::default()).map_err(|e| anyhow!("{}:{e}", path.display()))?;
-    let json = root.map(|r| r.to_json()).unwrap_or(Value::Null);
-    let file: StateFile =
-        serde_json::from_value(json).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+/// The keys of one object in a state file.
+const OBJECT_KEYS: &[&str] = &["id", "kind", "name", "value", "file"];
+
+/// The top-level keys of a state file.
+const STATE_KEYS: &[&str] = &["objects", "monitors", "descriptions", "annotations"];
+
+/// Reads the state file (resource states under `objects`, category objects under `monitors`,
+/// `descriptions` and `annotations`); every error names the file, line, column and YAML path.
+fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).with_context(|| shown.to_string())?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| anyhow!("{shown}: not valid UTF-8 (byte {})", e.valid_up_to()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(anyhow!(
+            "{shown}: {} bytes, more than the limit of {} (max_file_bytes)",
+            bytes.len(),
+            limits.max_file_bytes
+        ));
+    }
+    let root = yaml::parse(text, limits).map_err(|e| anyhow!("{shown}:{e}"))?;
+    let Some(root) = root else {
+        return Ok(StateFile::default());
+    };
+    let at = |node: &yaml::Node, yaml_path: &str, message: String| {
+        let prefix = if yaml_path.is_empty() {
+            String::new()
+        } else {
+            format!("{yaml_path}: ")
+        };
+        anyhow!("{shown}:{}:{}: {prefix}{message}", node.line, node.column)
+    };
+    let Some(entries) = root.as_map() else {
+        return Err(at(
+            &root,
+            "",
+            "a state file is a mapping with 'objects', 'monitors', 'descriptions' or 'annotations'"
+                .into(),
+        ));
+    };
+    for (key, _) in entries {
+        let name = key.as_text().unwrap_or_default();
+        if !STATE_KEYS.contains(&name.as_str()) {
+            return Err(at(
+                key,
+                &name,
+                format!(
+                    "unknown key '{name}' (a state file has {})",
+                    STATE_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    // The category objects: serde checks them; errors point at their list.
+    let mut file = StateFile::default();
+    for key in ["monitors", "descriptions", "annotations"] {
+        if let Some(node) = root.get(key) {
+            let mut one = serde_json::Map::new();
+            one.insert(key.into(), node.to_json());
+            let parsed: StateFile = serde_json::from_value(Value::Object(one))
+                .map_err(|e| at(node, key, e.to_string()))?;
+            match key {
+                "monitors" => file.monitors = parsed.monitors,
+                "descriptions" => file.descriptions = parsed.descriptions,
+                _ => file.annotations = parsed.annotations,
+            }
+        }
+    }
+    let Some(objects) = root.get("objects") else {
+        return Ok(file);
+    };
+    let Some(items) = objects.as_seq() else {
+        return Err(at(objects, "objects", "'objects' must be a list".into()));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let here = format!("objects[{i}]");
+        let Some(fields) = item.as_map() else {
+            return Err(at(item, &here, "an object must be a mapping".into()));
+        };
+        for (key, _) in fields {
+            let name = key.as_text().unwrap_or_default();
+            if !OBJECT_KEYS.contains(&name.as_str()) {
+                return Err(at(
+                    key,
+                    &format!("{here}.{name}"),
+                    format!(
+                        "unknown field '{name}' (an object has {})",
+                        OBJECT_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+        for key in ["id", "kind", "name", "value"] {
+            if item.get(key).is_none() {
+                return Err(at(item, &here, format!("missing field '{key}'")));
+            }
+        }
+        for key in ["id", "kind", "name", "file"] {
+            if let Some(node) = item.get(key).filter(|n| n.as_str().is_none()) {
+                let message = format!("'{key}' must be a string, not a {}", node.type_name());
+                return Err(at(node, &format!("{here}.{key}"), message));
+            }
+        }
+        if let Some(kind) = item.get("kind")
+            && let Err(e) = serde_json::from_value::<ResourceKind>(kind.to_json())
+        {
+            return Err(at(kind, &format!("{here}.kind"), e.to_string()));
+        }
+        let desired: Desired =
+            serde_json::from_value(item.to_json()).map_err(|e| at(item, &here, e.to_string()))?;
+        out.push(desired);
+    }
+    file.objects = out;
+    Ok(file)
+}
+
+/// The vendor's desired objects from a state file, category objects mapped for this repo.
+fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Result<Vec<Desired>> {
+    let file = read_state_file(path, limits)?;
     let mut desired = file.objects;
     let mapped =
         !file.monitors.is_empty() || !file.descriptions.is_empty() || !file.annotations.is_empty();
@@ -368,7 +486,7 @@ fn outcome(plan: &SyncPlan, check: bool) -> u8 {
 /// `interop plan`.
 pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
     let session = open(&args.session)?;
-    let desired = read_state(&args.state, &session)?;
+    let desired = read_state(&args.state, &args.session.limits.limits(), &session)?;
     let plan = session.plan(&desired)?;
     if args.session.json {
         println!(
@@ -384,7 +502,7 @@ pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
 /// `interop apply`.
 pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
     let session = open(&args.session)?;
-    let desired = read_state(&args.state, &session)?;
+    let desired = read_state(&args.state, &args.session.limits.limits(), &session)?;
     let plan = session.plan(&desired)?;
     let code = outcome(&plan, false);
     if !args.session.json {

@@ -195,7 +195,10 @@ fn a_bad_state_file_or_scope_violation_exits_3() {
     std::fs::write(dir.join("bad.yml"), "objects: []\nunknown_key: 1\n").unwrap();
     let out = interop(dir, &args("plan", &["--state", "bad.yml"]));
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yml: unknown field `unknown_key`"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("bad.yml:2:1: unknown_key: unknown key 'unknown_key'")
+    );
     std::fs::write(dir.join("broken.yml"), "objects:\n  - id: x\n    kind: [\n").unwrap();
     let out = interop(dir, &args("plan", &["--state", "broken.yml"]));
     assert_eq!(out.status.code(), Some(3));

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use interop_sync::edit::dbt_rules::unescape_value;
 use interop_sync::edit::plan::{FileChange, PlanOptions, ResourceOp, apply_plan};
 use interop_sync::git::{
     Author, BaseStore, CommitRequest, Credentials, DiffStats, FileWrite, GitError, GitRefBaseStore,
@@ -17,7 +18,8 @@ use interop_sync::git::{
 use interop_sync::merge::{Conflict, Policies, Policy, merge_resource, put};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, changed_fields, ops_between, state_of};
-use interop_sync::read::{Project, Reader};
+use interop_sync::read::{Project, ReadError, ReadErrorKind, Reader};
+use interop_sync::safety::{Limits, validate_repo_path};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -75,6 +77,8 @@ pub struct SessionOptions {
     pub budget_lines: usize,
     /// The remote to push to (set by [`SyncSession::open_remote`]).
     pub remote: Option<RemoteOptions>,
+    /// Limits on what is read from the repo (file size, nesting, aliases, file count).
+    pub limits: Limits,
 }
 
 impl SessionOptions {
@@ -90,6 +94,7 @@ impl SessionOptions {
             author: Author::default(),
             budget_lines: 400,
             remote: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -116,6 +121,75 @@ pub enum SessionError {
     /// Bad input from the vendor (duplicate ids, an unknown conflict ...).
     #[error("{0}")]
     Input(String),
+    /// The repo's project has files a sync cannot read, so it cannot tell what they declare:
+    /// going on would read their resources as deleted. Nothing is written until they are fixed.
+    #[error("{}", unreadable_message(.0))]
+    Unreadable(Vec<ReadError>),
+}
+
+fn unreadable_message(errors: &[ReadError]) -> String {
+    let mut out = format!(
+        "the project has {} error(s) to fix before it can be synced:",
+        errors.len()
+    );
+    for e in errors {
+        out.push_str(&format!("\n  {e}"));
+    }
+    out
+}
+
+/// Whether a read error leaves a sync unable to see what a file declares. Unknown keys and
+/// dangling references are reported by dbt too, but lose nothing.
+fn blocks_sync(kind: ReadErrorKind) -> bool {
+    !matches!(kind, ReadErrorKind::UnknownKey | ReadErrorKind::Reference)
+}
+
+/// Names MetricFlow keeps for itself (dbt parse fails on a metric or semantic model so named).
+const RESERVED_SEMANTIC_NAMES: &[&str] = &["metric_time"];
+
+/// A name the vendor gives a resource (new, or renamed) must be one dbt accepts: letters,
+/// digits and `_`, not starting with a digit. The semantic layer (metrics, semantic models,
+/// saved queries) is stricter, as dbt parse checks: lower case, starting with a letter, at
+/// least two characters, no `__`, not ending with `_`, and not a name MetricFlow reserves.
+fn check_name(id: &str, state: &ResourceState) -> Result<(), SessionError> {
+    let name = state.name.as_str();
+    let semantic = matches!(
+        state.kind,
+        ResourceKind::Metric | ResourceKind::SemanticModel | ResourceKind::SavedQuery
+    );
+    let bad = |rule: &str| {
+        Err(SessionError::Input(format!(
+            "{id}: '{name}' is not a valid {} name ({rule})",
+            state.kind.label()
+        )))
+    };
+    if semantic {
+        if RESERVED_SEMANTIC_NAMES.contains(&name) {
+            return bad("reserved by MetricFlow");
+        }
+        let ok = name.len() >= 2
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && !name.ends_with('_')
+            && !name.contains("__")
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return bad(
+                "lower-case letters, digits and '_', starting with a letter, no '__', not ending with '_'",
+            );
+        }
+        return Ok(());
+    }
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return bad("letters, digits and '_', not starting with a digit");
+    }
+    Ok(())
 }
 
 /// A change the vendor should make to its own objects, because the repo changed.
@@ -316,8 +390,8 @@ impl SyncSession {
         sync_branch_name(&options.vendor)?;
         Ok(SyncSession {
             store: GitStore::open(repo)?,
+            reader: Reader::new(options.limits.clone()),
             options,
-            reader: Reader::default(),
             states: Mutex::default(),
         })
     }
@@ -338,8 +412,8 @@ impl SyncSession {
         });
         Ok(SyncSession {
             store,
+            reader: Reader::new(options.limits.clone()),
             options,
-            reader: Reader::default(),
             states: Mutex::default(),
         })
     }
@@ -397,6 +471,15 @@ impl SyncSession {
             .reader
             .read_shared(&source)
             .map_err(SessionError::Project)?;
+        let blocking: Vec<ReadError> = project
+            .errors
+            .iter()
+            .filter(|e| blocks_sync(e.kind))
+            .cloned()
+            .collect();
+        if !blocking.is_empty() {
+            return Err(SessionError::Unreadable(blocking));
+        }
         if let (Some(tree), Ok(cache)) = (tree, self.states.lock())
             && let Some((id, states)) = cache.as_ref()
             && *id == tree
@@ -413,7 +496,9 @@ impl SyncSession {
             }
             let mut state = state_of(&project, &source, r, self.options.scope.owns_sql_of(r.kind))
                 .map_err(|e| SessionError::Read(e.to_string()))?;
-            state.value = self.options.scope.project_kind(r.kind, &state.value);
+            // Text Interop escaped for dbt is compared as the vendor wrote it.
+            state.value =
+                unescape_value(&self.options.scope.project_kind(r.kind, &state.value), None);
             states.insert(r.unique_id.as_str().to_string(), state);
         }
         let states = Arc::new(states);
@@ -446,6 +531,10 @@ impl SyncSession {
                     what: format!("a {}", d.state.kind.label()),
                 }
                 .into());
+            }
+            if let Some(file) = &d.state.file {
+                validate_repo_path(file)
+                    .map_err(|e| SessionError::Input(format!("{}: file {e}", d.id)))?;
             }
             let mut state = d.state.clone();
             if let Value::Object(map) = &mut state.value {
@@ -491,6 +580,13 @@ impl SyncSession {
         }
 
         let identities = match_identities(&state, &vendor, repo);
+        // A name is checked where it would be written: a new resource, or a vendor rename.
+        for (id, wanted) in &vendor {
+            let current = identities.matched.get(id).and_then(|u| repo.get(u));
+            if current.is_none_or(|c| c.name != wanted.name) {
+                check_name(id, wanted)?;
+            }
+        }
         let package = project.dbt_project.name.clone();
         let mut ops = Vec::new();
         let mut changes = Vec::new();
@@ -744,7 +840,11 @@ impl SyncSession {
             }
         }
         let source = self.store.tree_source(main, &self.options.subdir)?;
-        let planned = apply_plan(&project, &source, &ops, &PlanOptions::default());
+        let plan_options = PlanOptions {
+            limits: self.options.limits.clone(),
+            ..PlanOptions::default()
+        };
+        let planned = apply_plan(&project, &source, &ops, &plan_options);
         let mut errors: Vec<String> = planned.errors.iter().map(|e| e.to_string()).collect();
         errors.extend(refused);
         if state.proposed.is_empty() {

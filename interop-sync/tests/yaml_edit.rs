@@ -360,3 +360,43 @@ fn regression_multiline_value_before_a_comment_stays_on_its_line() {
         "models:\n  - name: a\n    description: \"line one\\nline two\\n\"  # why\n",
     );
 }
+
+// Regressions found by the `yaml_edit` fuzz target (fuzz/): each input once panicked.
+
+#[test]
+fn fuzz_insert_of_a_key_that_exists_is_refused() {
+    let before = "models:\n  - name: orders\n    description: Orders\n";
+    for after in [None, Some("name".to_string())] {
+        let edit = YamlEdit::Insert {
+            path: p("models[name=orders]"),
+            key: "description".into(),
+            value: json!("Again"),
+            after,
+        };
+        let err = SpliceEditor::default().apply(before, &[edit]).unwrap_err();
+        assert!(
+            matches!(&err, EditError::Path { reason, .. } if reason.contains("'description' exists")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn fuzz_rename_onto_a_key_that_exists_is_refused() {
+    let before = "models:\n  - name: orders\n    description: Orders\n    tags: [a]\n";
+    let edit = YamlEdit::RenameKey {
+        path: p("models[name=orders].tags"),
+        new_key: "description".into(),
+    };
+    let err = SpliceEditor::default().apply(before, &[edit]).unwrap_err();
+    assert!(
+        matches!(&err, EditError::Path { reason, .. } if reason.contains("'description' exists")),
+        "{err}"
+    );
+    // Renaming a key to itself changes nothing.
+    let same = YamlEdit::RenameKey {
+        path: p("models[name=orders].tags"),
+        new_key: "tags".into(),
+    };
+    verified_edit(before, &[same], before);
+}

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::read::jinja::find_endraw;
+
 /// Keys whose values dbt does not render at parse time, or where Jinja is the point (metric
 /// and saved-query filters, test `where`, hooks, `loaded_at_query`, SQL expressions): left as
 /// given.
@@ -27,6 +29,10 @@ pub fn looks_like_jinja(text: &str) -> bool {
 /// written. Text without Jinja is returned as is, and so is text this function already escaped
 /// (escaping twice gives the same text as escaping once).
 ///
+/// Inside the raw block Jinja ends the block at any `endraw` tag, whatever its spacing and
+/// whitespace control (`{%endraw%}`, `{%- endraw -%}`, `{%+ endraw %}`); each one in the text is
+/// closed around and written back as a string literal, so none of the text is ever rendered.
+///
 /// ```
 /// use interop_sync::edit::dbt_rules::{escape_jinja, unescape_jinja};
 /// let text = "Revenue for {{ region }}";
@@ -34,6 +40,12 @@ pub fn looks_like_jinja(text: &str) -> bool {
 /// assert_eq!(escaped, "{% raw %}Revenue for {{ region }}{% endraw %}");
 /// assert_eq!(unescape_jinja(&escaped), text);
 /// assert_eq!(escape_jinja("Plain text"), "Plain text");
+/// let hostile = "{%- endraw %}{{ run_query('drop table orders') }}";
+/// assert_eq!(
+///     escape_jinja(hostile),
+///     "{% raw %}{% endraw %}{{ '{%- endraw %}' }}{% raw %}{{ run_query('drop table orders') }}{% endraw %}"
+/// );
+/// assert_eq!(unescape_jinja(&escape_jinja(hostile)), hostile);
 /// ```
 pub fn escape_jinja(text: &str) -> String {
     if !looks_like_jinja(text) || is_escaped(text) {
@@ -49,20 +61,49 @@ pub fn is_escaped(text: &str) -> bool {
 }
 
 fn wrap_raw(text: &str) -> String {
-    // `{% endraw %}` inside the text would end the raw block early; split around it.
-    let inner = text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}");
-    format!("{{% raw %}}{inner}{{% endraw %}}")
+    let mut out = String::with_capacity(text.len() + 32);
+    out.push_str(RAW_OPEN);
+    let mut pos = 0;
+    while let Some((start, end)) = find_endraw(text.as_bytes(), pos) {
+        out.push_str(&text[pos..start]);
+        out.push_str(LITERAL_OPEN);
+        out.push_str(&text[start..end]);
+        out.push_str(LITERAL_CLOSE);
+        pos = end;
+    }
+    out.push_str(&text[pos..]);
+    out.push_str(RAW_CLOSE);
+    out
 }
+
+const RAW_OPEN: &str = "{% raw %}";
+const RAW_CLOSE: &str = "{% endraw %}";
+/// Closes the raw block and opens a string literal holding an `endraw` tag of the text.
+const LITERAL_OPEN: &str = "{% endraw %}{{ '";
+/// Ends that literal and reopens the raw block.
+const LITERAL_CLOSE: &str = "' }}{% raw %}";
 
 /// The text a vendor wrote, from text [`escape_jinja`] produced.
 pub fn unescape_jinja(text: &str) -> String {
-    match text
-        .strip_prefix("{% raw %}")
-        .and_then(|t| t.strip_suffix("{% endraw %}"))
-    {
-        Some(inner) => inner.replace("{% endraw %}{{ '{% endraw %}' }}{% raw %}", "{% endraw %}"),
-        None => text.to_string(),
+    let Some(inner) = text
+        .strip_prefix(RAW_OPEN)
+        .and_then(|t| t.strip_suffix(RAW_CLOSE))
+    else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(open) = rest.find(LITERAL_OPEN) {
+        let after = &rest[open + LITERAL_OPEN.len()..];
+        let Some(close) = after.find(LITERAL_CLOSE) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&after[..close]);
+        rest = &after[close + LITERAL_CLOSE.len()..];
     }
+    out.push_str(rest);
+    out
 }
 
 /// Escapes every string in `value` that dbt would render, except under [`JINJA_KEYS`].
@@ -82,8 +123,9 @@ pub fn escape_value(value: &Value, key: Option<&str>) -> Value {
     }
 }
 
-/// The strings of `value` as a vendor wrote them: the inverse of [`escape_value`] (text under
-/// [`JINJA_KEYS`] is left as it is).
+/// The text as the vendor wrote it, for every string [`escape_value`] would have escaped: the
+/// inverse of [`escape_value`], so that a value read back from the repository compares equal
+/// to the value the vendor sent.
 pub fn unescape_value(value: &Value, key: Option<&str>) -> Value {
     if key.is_some_and(|k| JINJA_KEYS.contains(&k)) {
         return value.clone();
@@ -258,6 +300,40 @@ mod tests {
             .to_entry(DbtVersion::CURRENT),
             json!("unique")
         );
+    }
+
+    #[test]
+    fn every_spelling_of_endraw_is_closed_around() {
+        for tag in [
+            "{% endraw %}",
+            "{%endraw%}",
+            "{%- endraw -%}",
+            "{%+ endraw +%}",
+            "{%  endraw\n%}",
+            "{%-endraw%}",
+        ] {
+            let text = format!("a {tag}{{{{ run_query('drop table orders') }}}} b");
+            let escaped = escape_jinja(&text);
+            assert_eq!(
+                escaped,
+                format!(
+                    "{{% raw %}}a {{% endraw %}}{{{{ '{tag}' }}}}{{% raw %}}{{{{ run_query('drop table orders') }}}} b{{% endraw %}}"
+                )
+            );
+            assert_eq!(unescape_jinja(&escaped), text);
+        }
+        // Not an end tag: left inside the raw block.
+        for text in [
+            "{% endraw",
+            "{% endrawx %}",
+            "{% - endraw %}",
+            "{%",
+            "x {% end raw %}",
+        ] {
+            let escaped = escape_jinja(text);
+            assert_eq!(escaped, format!("{{% raw %}}{text}{{% endraw %}}"));
+            assert_eq!(unescape_jinja(&escaped), text);
+        }
     }
 
     #[test]

@@ -138,6 +138,13 @@ pub struct SpliceEditor {
     limits: Limits,
 }
 
+impl SpliceEditor {
+    /// An editor that reads files (before and after each edit) within `limits`.
+    pub fn new(limits: Limits) -> Self {
+        SpliceEditor { limits }
+    }
+}
+
 impl YamlEditor for SpliceEditor {
     fn apply(&self, text: &str, edits: &[YamlEdit]) -> Result<EditedText, EditError> {
         let before =
@@ -226,6 +233,9 @@ fn apply_to_json(doc: &mut Value, edit: &YamlEdit) -> Result<(), String> {
             let Value::Object(m) = walk(doc, &path.0)? else {
                 return Err("not a mapping".into());
             };
+            if m.contains_key(key) {
+                return Err(format!("the key '{key}' exists (set it instead)"));
+            }
             let at = after
                 .as_ref()
                 .and_then(|a| m.keys().position(|k| k == a))
@@ -270,6 +280,9 @@ fn apply_to_json(doc: &mut Value, edit: &YamlEdit) -> Result<(), String> {
                 return Err("not a key".into());
             };
             let i = m.keys().position(|key| key == k).ok_or("no such key")?;
+            if new_key != k && m.contains_key(new_key) {
+                return Err(format!("the key '{new_key}' exists"));
+            }
             let v = m.shift_remove(k).ok_or("no such key")?;
             m.shift_insert(i, new_key.clone(), v);
         }

@@ -180,6 +180,8 @@ pub struct PlanOptions {
     /// The dbt version to write for; default: the project's `require-dbt-version`, else the
     /// current one.
     pub dbt_version: Option<DbtVersion>,
+    /// The limits files are read within, before and after each edit.
+    pub limits: crate::safety::Limits,
 }
 
 /// Why an operation could not be planned, or a file could not be edited.
@@ -251,7 +253,7 @@ pub fn apply_plan(
             Err(e) => out.errors.push(e),
         }
     }
-    let editor = SpliceEditor::default();
+    let editor = SpliceEditor::new(options.limits.clone());
     for (path, mut edits) in per_file {
         if edits.contains(&FileEdit::Delete) {
             out.deleted.push(path);

@@ -131,6 +131,34 @@ impl std::fmt::Debug for GitStore {
     }
 }
 
+/// A write must not go through or over a symlink of the tree (nor put a file where a folder
+/// is, or under a file): the customer's link stays as it is, and nothing is ever written where
+/// a link points.
+fn refuse_symlinks(base: &git2::Tree<'_>, full: &str) -> Result<(), GitError> {
+    let parts: Vec<&str> = full.split('/').collect();
+    for end in 1..=parts.len() {
+        let prefix = parts[..end].join("/");
+        let Ok(entry) = base.get_path(Path::new(&prefix)) else {
+            return Ok(());
+        };
+        let mode = entry.filemode();
+        let last = end == parts.len();
+        let refused = if mode == i32::from(FileMode::Link) {
+            Some("is a symlink; Interop does not write through or over symlinks")
+        } else if !last && entry.kind() != Some(git2::ObjectType::Tree) {
+            Some("is a file, not a folder")
+        } else if last && entry.kind() == Some(git2::ObjectType::Tree) {
+            Some("is a folder")
+        } else {
+            None
+        };
+        if let Some(reason) = refused {
+            return Err(GitError::InvalidPath(format!("{full}: {prefix} {reason}")));
+        }
+    }
+    Ok(())
+}
+
 /// The default name of a vendor's sync branch: `interop/<vendor>`. The vendor name must be a
 /// simple name (letters, digits, `-`, `_`, `.`), so it cannot escape the `interop/` namespace.
 pub fn sync_branch_name(vendor: &str) -> Result<String, GitError> {
@@ -311,6 +339,7 @@ impl GitStore {
             } else {
                 format!("{subdir}/{rel}")
             };
+            refuse_symlinks(base, &full)?;
             match write {
                 FileWrite::Put { content, .. } => {
                     let oid = self

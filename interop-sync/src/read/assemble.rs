@@ -172,6 +172,18 @@ impl<'a> Assembler<'a> {
                     FileRole::SingularTest => ResourceKind::SingularTest,
                     _ => ResourceKind::Function,
                 };
+                // dbt cannot render such a file; the model is still listed, as dbt's error
+                // would name it.
+                for e in &facts.syntax_errors {
+                    self.errors.push(ReadError {
+                        kind: ReadErrorKind::Jinja,
+                        file: input.path.to_string(),
+                        line: e.line,
+                        column: e.column,
+                        yaml_path: String::new(),
+                        message: e.message.clone(),
+                    });
+                }
                 let mut r = files::sql_resource(kind, pkg, input.path, facts, *len);
                 if let Some(enabled) = facts.config.get("enabled").and_then(|v| v.as_bool()) {
                     r.enabled = enabled;
@@ -762,27 +774,42 @@ impl<'a> Assembler<'a> {
             if r.kind == ResourceKind::Doc {
                 continue;
             }
-            let mut texts: Vec<(&str, &Location)> = Vec::new();
+            // Each description with its entry's location and, when the entry is a YAML node,
+            // the description's own node (errors then point at the text itself).
+            let mut texts: Vec<(&str, &Location, Option<&Node>)> = Vec::new();
             let own_loc = r.properties_location.as_ref().unwrap_or(&r.location);
+            let entry = r.properties.node();
             if let Some(d) = &r.description {
-                texts.push((d, own_loc));
+                texts.push((d, own_loc, entry.and_then(|n| n.get("description"))));
             }
             for c in &r.columns {
                 if let Some(d) = &c.description {
-                    texts.push((d, &c.location));
+                    let node = entry
+                        .and_then(|n| n.get("columns"))
+                        .and_then(|cols| cols.item_named(&c.name))
+                        .and_then(|(_, item)| item.get("description"));
+                    texts.push((d, &c.location, node));
                 }
             }
             let mut found = Vec::new();
-            for (text, loc) in texts {
+            for (text, loc, node) in texts {
                 for call in jinja::doc_refs(text) {
                     let ours = call.package.as_deref().is_none_or(|p| p == self.package);
                     if ours && !docs.contains(&call.name) && r.enabled {
+                        let (line, column, yaml_path) = match node {
+                            Some(n) if !n.aliased => (
+                                n.line as usize,
+                                n.column as usize,
+                                format!("{}.description", loc.yaml_path),
+                            ),
+                            _ => (loc.line, loc.column, loc.yaml_path.clone()),
+                        };
                         missing.push(ReadError {
                             kind: ReadErrorKind::Reference,
                             file: loc.file.clone(),
-                            line: loc.line,
-                            column: loc.column,
-                            yaml_path: loc.yaml_path.clone(),
+                            line,
+                            column,
+                            yaml_path,
                             message: format!("doc('{}') names no docs block", call.name),
                         });
                     }

@@ -543,7 +543,7 @@ impl<'a> Builder<'a> {
                         .last()
                         .map_or(pos.end.max(start.end), |(_, v)| v.end.max(pos.end));
                     let count = 1 + entries.len() * 2;
-                    let entries = self.apply_merge_keys(entries, start)?;
+                    let entries = self.apply_merge_keys(entries)?;
                     let node = Node {
                         value: NodeValue::Map(entries),
                         start: start.start,
@@ -659,11 +659,26 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn apply_merge_keys(
-        &self,
-        entries: Vec<(Node, Node)>,
-        pos: Pos,
-    ) -> Result<Vec<(Node, Node)>, YamlError> {
+    /// A `<<` whose value is not a mapping: located at that value, under the path `<<`.
+    fn merge_key_error(&self, value: &Node) -> YamlError {
+        let mut e = self.error(
+            "a `<<` merge key needs a mapping or a list of mappings",
+            Pos {
+                start: value.start,
+                end: value.end,
+                line: value.line as usize,
+                column: value.column as usize,
+            },
+        );
+        e.yaml_path = if e.yaml_path.is_empty() {
+            "<<".into()
+        } else {
+            format!("{}.<<", e.yaml_path)
+        };
+        e
+    }
+
+    fn apply_merge_keys(&self, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, YamlError> {
         if !entries
             .iter()
             .any(|(k, _)| matches!(&k.value, NodeValue::Scalar { text, style: ScalarStyle::Plain, .. } if &**text == "<<"))
@@ -681,19 +696,11 @@ impl<'a> Builder<'a> {
             let sources: Vec<&Node> = match &value.value {
                 NodeValue::Map(_) => vec![&value],
                 NodeValue::Seq(items) => items.iter().collect(),
-                NodeValue::Scalar { .. } => {
-                    return Err(self.error(
-                        "a `<<` merge key needs a mapping or a list of mappings",
-                        pos,
-                    ));
-                }
+                NodeValue::Scalar { .. } => return Err(self.merge_key_error(&value)),
             };
             for source in sources {
                 let Some(source_entries) = source.as_map() else {
-                    return Err(self.error(
-                        "a `<<` merge key needs a mapping or a list of mappings",
-                        pos,
-                    ));
+                    return Err(self.merge_key_error(source));
                 };
                 for (k, v) in source_entries {
                     if !merged.iter().any(|(m, _)| m.as_str() == k.as_str()) {

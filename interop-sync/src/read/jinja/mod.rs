@@ -122,6 +122,9 @@ pub struct SqlFacts {
     pub vars: Vec<VarCall>,
     /// Why the lists above may be incomplete; empty when they are certain.
     pub uncertain: Vec<Uncertainty>,
+    /// Jinja that dbt cannot render at all: an unclosed `{{`, `{%`, `{#` or `{% raw %}`, or an
+    /// `{% if %}` without its `{% endif %}`. Each is also in `uncertain`.
+    pub syntax_errors: Vec<JinjaError>,
 }
 
 impl SqlFacts {
@@ -579,6 +582,8 @@ struct Analyzer<'a> {
     incremental_ifs: Vec<usize>,
     /// How many hook strings deep this text is (0 for the file itself).
     hook_level: usize,
+    /// Jinja that cannot be rendered, in the file itself (not inside a hook string).
+    syntax_errors: Vec<JinjaError>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -593,10 +598,12 @@ impl<'a> Analyzer<'a> {
             open_ifs: Vec::new(),
             incremental_ifs: Vec::new(),
             hook_level,
+            syntax_errors: Vec::new(),
         };
         for item in Lexer::new(text) {
             match item {
                 Err(e) => {
+                    this.syntax_error(&e.message, e.offset);
                     this.flag(
                         format!("{} (the rest of the file was not read)", e.message),
                         e.offset,
@@ -614,9 +621,17 @@ impl<'a> Analyzer<'a> {
             }
         }
         for (_, offset) in std::mem::take(&mut this.open_ifs) {
+            this.syntax_error("unclosed {% if %} block", offset);
             this.flag("unclosed {% if %} block".to_owned(), offset);
         }
         this
+    }
+
+    fn syntax_error(&mut self, message: &str, offset: usize) {
+        if self.hook_level == 0 {
+            self.syntax_errors
+                .push(JinjaError::at(self.text, message, offset));
+        }
     }
 
     fn flag(&mut self, reason: String, offset: usize) {
@@ -742,7 +757,10 @@ impl<'a> Analyzer<'a> {
     }
 
     fn into_facts(self) -> SqlFacts {
-        let mut facts = SqlFacts::default();
+        let mut facts = SqlFacts {
+            syntax_errors: self.syntax_errors,
+            ..SqlFacts::default()
+        };
         // Final state per key (`None`: not a literal), in order of first mention; folding into
         // a map keeps this linear however many config calls override one another.
         let mut config: indexmap::IndexMap<String, Option<Value>> = indexmap::IndexMap::new();
@@ -1284,8 +1302,9 @@ fn skip_string(bytes: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// Finds `{% endraw %}` (any whitespace control) at or after `from`: (its start, its end).
-fn find_endraw(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
+/// Finds `{% endraw %}` (any spacing and whitespace control, as Jinja's lexer ends a raw block)
+/// at or after `from`: (its start, its end).
+pub(crate) fn find_endraw(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     let skip_ws = |mut i: usize| {
         while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
