@@ -545,6 +545,8 @@ impl SyncSession {
                     d.id
                 )));
             }
+            // Both sides are compared as the vendor writes text; the writer escapes it for dbt.
+            state.value = unescape_value(&state.value, None);
             if let Some(field) = scope.outside_kind(state.kind, &state.value) {
                 return Err(ScopeError {
                     object: d.id.clone(),
