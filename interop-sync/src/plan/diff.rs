@@ -192,6 +192,14 @@ fn field_ops(
                 });
             }
         }
+        // A map the current state does not show (it may hold keys outside the session's
+        // view, such as `config.access` next to `config.meta`): set its leaves, never the
+        // whole map, so nothing already there is replaced.
+        (None, Some(Value::Object(b))) if !b.is_empty() => {
+            for (key, y) in b {
+                field_ops(id, &format!("{path}.{key}"), None, Some(y), append, ops);
+            }
+        }
         (_, Some(value)) => ops.push(ResourceOp::Set {
             resource: id.to_string(),
             field: path.to_string(),
@@ -417,6 +425,23 @@ mod tests {
         );
         spine.file = None;
         assert!(ops_between(None, None, Some(&spine)).is_empty());
+    }
+
+    #[test]
+    fn a_map_missing_from_the_current_state_is_set_leaf_by_leaf() {
+        // A catalog sees `config.meta` only; the repo's `config` may hold `access` too.
+        let a = state(json!({"name": "orders", "description": "Orders"}));
+        let b = state(json!({"name": "orders", "description": "Orders",
+            "config": {"meta": {"owner": "@data", "tier": 1}}}));
+        let ops = ops_between(Some("model.x.orders"), Some(&a), Some(&b));
+        let fields: Vec<&str> = ops
+            .iter()
+            .map(|o| match o {
+                ResourceOp::Set { field, .. } => field.as_str(),
+                _ => "?",
+            })
+            .collect();
+        assert_eq!(fields, ["config.meta.owner", "config.meta.tier"]);
     }
 
     #[test]
