@@ -243,7 +243,7 @@ impl Host {
         let found = text.matches(edit.replace.as_str()).count();
         if found != 1 {
             return Err(HostError(format!(
-                "the customer's edit of {} expects the text {:?} exactly once; it occurs {found} times",
+                "the customer's edit of {} expects the text {:?} exactly once; it occurs {found} times (does the repo hold what the vendor was to write?)",
                 edit.file, edit.replace
             )));
         }
