@@ -19,14 +19,22 @@ use crate::host::Host;
 use crate::reference::{get_path, set_path};
 use crate::scenario::{FileExpect, ListExpect, TreeExpect};
 
-/// Whether `expected` matches `actual`: maps compare the keys `expected` gives (recursively),
-/// lists element by element with the same length, anything else by equality. A key given as
-/// `null` matches a missing key.
+/// Whether `expected` matches `actual`: maps compare the keys `expected` gives (recursively);
+/// a list of named maps (dbt's `columns`, `metrics` ...) matches when each entry matches the
+/// item of the same name; other lists compare element by element with the same length;
+/// anything else by equality. A key given as `null` matches a missing key.
 pub fn matches(expected: &Value, actual: &Value) -> bool {
+    let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => e
             .iter()
             .all(|(k, v)| matches(v, a.get(k).unwrap_or(&Value::Null))),
+        (Value::Array(e), Value::Array(a))
+            if !e.is_empty() && e.iter().chain(a).all(|i| name(i).is_some()) =>
+        {
+            e.iter()
+                .all(|x| a.iter().any(|y| name(x) == name(y) && matches(x, y)))
+        }
         (Value::Array(e), Value::Array(a)) => {
             e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches(x, y))
         }
@@ -568,6 +576,10 @@ mod tests {
         assert!(!matches(&json!({"fields": []}), &item));
         assert!(!matches(&json!({"change": "deleted"}), &item));
         assert!(matches(&json!({"missing": null}), &item));
+        let columns = json!([{"name": "a", "tests": ["x"]}, {"name": "b"}]);
+        assert!(matches(&json!([{"name": "a", "tests": ["x"]}]), &columns));
+        assert!(!matches(&json!([{"name": "a", "tests": []}]), &columns));
+        assert!(!matches(&json!([{"name": "c"}]), &columns));
         let expect = ListExpect {
             include: vec![json!({"id": "a"})],
             exclude: vec![json!({"change": "deleted"})],
