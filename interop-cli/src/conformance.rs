@@ -62,7 +62,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let options = RunOptions {
         fixtures: args.fixtures.unwrap_or_else(default_fixtures),
-        oracle: if args.no_dbt { None } else { Oracle::from_env() },
+        oracle: if args.no_dbt {
+            None
+        } else {
+            Oracle::from_env()
+        },
         keep: args.keep,
     };
     let factory: Box<dyn AdapterFactory> = match args.adapter {
