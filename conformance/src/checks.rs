@@ -243,12 +243,26 @@ pub fn check_diff(
         &host.source(branch).map_err(|e| e.to_string())?,
     );
 
+    // A docs block's text is not part of its state: compare its bytes.
+    let text_of = |files: &BTreeMap<String, Vec<u8>>, r: &Resource| {
+        files
+            .get(&r.location.file)
+            .and_then(|b| b.get(r.location.span.clone()))
+            .map(<[u8]>::to_vec)
+    };
+    let same = |old: &(ResourceState, Resource), new: &(ResourceState, Resource)| {
+        old.0 == new.0
+            && (old.1.kind != ResourceKind::Doc
+                || text_of(&before_files, &old.1) == text_of(&after_files, &new.1))
+    };
+
     // Which resources changed, and how.
     let mut changed_files: BTreeSet<&str> = BTreeSet::new();
     let mut changed: BTreeSet<&str> = BTreeSet::new();
-    for (uid, (state, r)) in &after {
+    for (uid, entry) in &after {
+        let (state, r) = entry;
         match before.get(uid) {
-            Some((old, _)) if old == state => {}
+            Some(old) if same(old, entry) => {}
             Some((old, old_r)) => {
                 changed.insert(uid);
                 changed_files.extend(files_of(r));

@@ -400,7 +400,22 @@ pub struct ReferenceAdapter {
 
 impl Adapter for ReferenceAdapter {
     fn call(&mut self, request: &Request) -> Result<Response, AdapterError> {
-        Ok(self.vendor.handle(request))
+        // A panic in the SDK is a failed scenario with its message, not a crashed run.
+        let vendor = &mut self.vendor;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vendor.handle(request))).map_err(
+            |panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                AdapterError::Gone {
+                    op: request.op.name().into(),
+                    detail: format!("the reference integration panicked: {message}"),
+                    stderr: String::new(),
+                }
+            },
+        )
     }
 }
 

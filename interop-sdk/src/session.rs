@@ -691,7 +691,11 @@ impl SyncSession {
             // Agreement advances, field by field, where both sides now hold the same value (a
             // field the sync branch proposes is not there yet: the repo still differs).
             {
-                match advance(base.map(|b| &b.value), applied.as_ref(), repo_value) {
+                // Gone from both sides (a deletion that was merged): nothing left to agree on.
+                let gone = merged.is_none() && current.is_none() && wanted.is_none();
+                match advance(base.map(|b| &b.value), applied.as_ref(), repo_value)
+                    .filter(|_| !gone)
+                {
                     Some(value) => {
                         let m = if proposes { current } else { merged.as_ref() }
                             .or(merged.as_ref())
