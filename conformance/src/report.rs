@@ -207,12 +207,80 @@ impl Report {
         out
     }
 
-    /// Writes `report.json` and `report.md` into `dir` (created if needed).
+    /// JUnit XML: one test suite per category, one test case per scenario.
+    pub fn junit(&self) -> String {
+        fn esc(text: &str) -> String {
+            text.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        }
+        let mut by_category: BTreeMap<&str, Vec<&ScenarioResult>> = BTreeMap::new();
+        for s in &self.scenarios {
+            by_category.entry(&s.category).or_default().push(s);
+        }
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+        for (category, list) in by_category {
+            let failures = list.iter().filter(|s| s.outcome == Outcome::Failed).count();
+            let skipped = list
+                .iter()
+                .filter(|s| s.outcome == Outcome::Skipped)
+                .count();
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+                esc(category),
+                list.len()
+            );
+            for s in list {
+                let _ = write!(
+                    out,
+                    "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
+                    esc(category),
+                    s.level.as_str(),
+                    esc(&s.id),
+                    s.millis as f64 / 1000.0
+                );
+                let why = esc(s.why.as_deref().unwrap_or_default());
+                match s.outcome {
+                    Outcome::Passed => out.push_str("/>\n"),
+                    Outcome::Skipped => {
+                        let _ = writeln!(
+                            out,
+                            ">\n      <skipped message=\"{why}\"/>\n    </testcase>"
+                        );
+                    }
+                    Outcome::Failed => {
+                        let detail: Vec<String> = s
+                            .steps
+                            .iter()
+                            .flat_map(|st| {
+                                st.failures
+                                    .iter()
+                                    .map(move |f| format!("step {} ({}): {f}", st.step, st.label))
+                            })
+                            .collect();
+                        let _ = writeln!(
+                            out,
+                            ">\n      <failure message=\"{why}\">{}</failure>\n    </testcase>",
+                            esc(&detail.join("\n"))
+                        );
+                    }
+                }
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        out.push_str("</testsuites>\n");
+        out
+    }
+
+    /// Writes `report.json`, `report.md` and `junit.xml` into `dir` (created if needed).
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(dir.join("report.json"), format!("{json}\n"))?;
         std::fs::write(dir.join("report.md"), self.table())?;
+        std::fs::write(dir.join("junit.xml"), self.junit())?;
         Ok(())
     }
 }

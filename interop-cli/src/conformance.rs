@@ -29,7 +29,7 @@ pub struct Args {
     /// Only scenarios whose id contains this text (repeatable).
     #[arg(long = "only", value_name = "TEXT")]
     only: Vec<String>,
-    /// Write report.json and report.md into this folder.
+    /// Write report.json, report.md and junit.xml into this folder.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
     /// The scenario folder (default: the scenarios shipped with Interop).
@@ -98,9 +98,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .write(dir)
             .with_context(|| format!("writing the report into {}", dir.display()))?;
         eprintln!(
-            "Report: {} and {}",
-            dir.join("report.json").display(),
-            dir.join("report.md").display()
+            "Report: {} (also report.md and junit.xml there)",
+            dir.join("report.json").display()
         );
     }
     Ok(if report.passed() {

@@ -47,6 +47,12 @@ fn the_reference_passes_and_the_report_is_written() {
     assert_eq!(json["schema"], "interop.conformance-report/v1");
     assert_eq!(json["scenarios"][0]["outcome"], "passed");
     assert!(report.join("report.md").exists());
+    let junit = std::fs::read_to_string(report.join("junit.xml")).unwrap();
+    assert!(
+        junit
+            .contains(r#"<testcase classname="bi.reference" name="bi.sync-twice-changes-nothing""#),
+        "{junit}"
+    );
 }
 
 #[test]
