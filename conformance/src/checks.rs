@@ -599,7 +599,7 @@ mod tests {
             exclude: vec![json!({"change": "deleted"})],
             count: Some(1),
         };
-        assert!(check_list("changes", &expect, &[item.clone()]).is_empty());
+        assert!(check_list("changes", &expect, std::slice::from_ref(&item)).is_empty());
         let failures = check_list("changes", &expect, &[]);
         assert_eq!(failures.len(), 2, "{failures:?}");
         assert!(

@@ -41,6 +41,9 @@ pub const CATEGORIES: [&str; 3] = ["bi", "catalog", "observability"];
 /// The project name the reference gives a repository it creates.
 pub const SCAFFOLD_PROJECT: &str = "analytics";
 
+/// Fields in conflict after a sync, by object id: field → (the tool's value, the repo's).
+type Conflicts = BTreeMap<String, BTreeMap<String, (Option<Value>, Option<Value>)>>;
+
 /// One vendor connected to the repository.
 #[derive(Debug)]
 struct Vendor {
@@ -49,7 +52,7 @@ struct Vendor {
     workdir: PathBuf,
     objects: BTreeMap<String, ObjectSpec>,
     /// The conflicts of the last sync, by object id: field → (vendor, repo) values.
-    conflicts: BTreeMap<String, BTreeMap<String, (Option<Value>, Option<Value>)>>,
+    conflicts: Conflicts,
 }
 
 /// The reference integration's state: its vendors.

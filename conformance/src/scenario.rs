@@ -629,3 +629,62 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = "id: bi.x\ncategory: bi\nlevel: reference\nrequirement: R.\nrepo: shop\nsteps:\n  - put: {objects: []}\n  - sync:\n    expect: {sync: {commit: new}, changes: {count: 0}}\n  - merge: {squash: true}\n";
+
+    #[test]
+    fn a_scenario_reads_with_defaults() {
+        let s = parse(SCENARIO).unwrap();
+        assert_eq!(s.level, Level::Reference);
+        assert_eq!(s.repo, StartRepo::Fixture("shop".into()));
+        assert_eq!(
+            s.vendor_categories().get("vendor").map(String::as_str),
+            Some("bi")
+        );
+        assert!(matches!(s.steps[1].action, Action::Sync { vendor: None }));
+        assert_eq!(
+            s.steps[1].expect.sync.as_ref().unwrap().commit,
+            Some(CommitExpect::New)
+        );
+        assert_eq!(s.steps[1].expect.changes.as_ref().unwrap().count, Some(0));
+        assert!(matches!(
+            s.steps[2].action,
+            Action::Merge { squash: true, .. }
+        ));
+        assert_eq!(
+            parse(&SCENARIO.replace("shop", "none")).unwrap().repo,
+            StartRepo::None
+        );
+    }
+
+    #[test]
+    fn misspelt_keys_and_unknown_vendors_are_named() {
+        let e = parse(&SCENARIO.replace("expect: {sync", "expect: {synk")).unwrap_err();
+        assert!(e.contains("synk"), "{e}");
+        let e = parse(&SCENARIO.replace(
+            "  - merge: {squash: true}",
+            "  - merge: {squash: true}\n    sync: {}",
+        ))
+        .unwrap_err();
+        assert!(e.contains("exactly one action key"), "{e}");
+        let e = parse(&SCENARIO.replace("put: {objects: []}", "put: {vendor: acme, objects: []}"))
+            .unwrap_err();
+        assert!(e.contains("vendor 'acme' is not declared"), "{e}");
+        let e = parse(&SCENARIO.replace("level: reference", "level: gold")).unwrap_err();
+        assert!(e.contains("gold"), "{e}");
+    }
+
+    #[test]
+    fn the_shipped_scenarios_load() {
+        let all = load_dir(&crate::default_scenarios()).unwrap();
+        assert!(all.len() >= 18);
+        assert!(
+            all.iter()
+                .all(|s| s.id.starts_with(&format!("{}.", s.category)))
+        );
+    }
+}
