@@ -284,3 +284,81 @@ impl Report {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(id: &str, category: &str, level: Level, outcome: Outcome) -> ScenarioResult {
+        let failed = outcome == Outcome::Failed;
+        ScenarioResult {
+            id: id.into(),
+            category: category.into(),
+            level,
+            requirement: format!("What {id} requires."),
+            file: None,
+            outcome,
+            why: match outcome {
+                Outcome::Passed => None,
+                Outcome::Failed => Some(
+                    "step 2 (sync): expected conflicts to include {\"id\":\"bi-1\",\"path\":\"description\"}; got []".into(),
+                ),
+                Outcome::Skipped => Some("the adapter does not implement catalog".into()),
+            },
+            steps: vec![
+                StepResult {
+                    step: 1,
+                    label: "put bi-1".into(),
+                    passed: true,
+                    failures: vec![],
+                },
+                StepResult {
+                    step: 2,
+                    label: "sync".into(),
+                    passed: !failed,
+                    failures: if failed {
+                        vec!["expected conflicts to include {\"id\":\"bi-1\",\"path\":\"description\"}; got []".into()]
+                    } else {
+                        vec![]
+                    },
+                },
+            ],
+            millis: 1250,
+            workdir: None,
+        }
+    }
+
+    fn report() -> Report {
+        Report {
+            schema: REPORT_SCHEMA.into(),
+            adapter: "acme-adapter --stdio".into(),
+            dbt_checked: true,
+            scenarios: vec![
+                scenario("bi.sync-twice", "bi", Level::Reference, Outcome::Passed),
+                scenario("bi.conflict", "bi", Level::Reference, Outcome::Failed),
+                scenario("bi.closed-pr", "bi", Level::NiceToHave, Outcome::Passed),
+                scenario(
+                    "catalog.boundary",
+                    "catalog",
+                    Level::Reference,
+                    Outcome::Skipped,
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_table_says_what_failed_and_why() {
+        let report = report();
+        assert!(!report.passed());
+        assert_eq!(
+            report.summary(),
+            [
+                "bi: reference 1/2, nice-to-have 1/1",
+                "catalog: reference 0/0 (1 skipped)"
+            ]
+        );
+        insta::assert_snapshot!("table", report.table());
+        insta::assert_snapshot!("junit", report.junit());
+    }
+}
