@@ -107,6 +107,14 @@ fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<Reso
             (None, Some(b)) if key == "columns" && named_list(b) => {
                 column_ops(id, &Value::Array(vec![]), b, &mut ops);
             }
+            // A top-level map the current state does not show may still be in the file with
+            // keys outside the session's view (`config.access` next to `config.meta`): its
+            // keys are set one by one, so nothing already there is replaced.
+            (None, Some(Value::Object(b))) if !b.is_empty() => {
+                for (k, y) in b {
+                    field_ops(id, &format!("{key}.{k}"), None, Some(y), true, &mut ops);
+                }
+            }
             (a, b) => field_ops(id, key, a, b, true, &mut ops),
         }
     }
@@ -190,14 +198,6 @@ fn field_ops(
                     field: path.to_string(),
                     value: item.clone(),
                 });
-            }
-        }
-        // A map the current state does not show (it may hold keys outside the session's
-        // view, such as `config.access` next to `config.meta`): set its leaves, never the
-        // whole map, so nothing already there is replaced.
-        (None, Some(Value::Object(b))) if !b.is_empty() => {
-            for (key, y) in b {
-                field_ops(id, &format!("{path}.{key}"), None, Some(y), append, ops);
             }
         }
         (_, Some(value)) => ops.push(ResourceOp::Set {
@@ -441,7 +441,7 @@ mod tests {
                 _ => "?",
             })
             .collect();
-        assert_eq!(fields, ["config.meta.owner", "config.meta.tier"]);
+        assert_eq!(fields, ["config.meta"]);
     }
 
     #[test]
