@@ -957,7 +957,7 @@ fn merged_file(base: Option<&str>, vendor: Option<&str>, repo: Option<&str>) -> 
 
 /// A state's file when it names a properties file an entry can move to (not a SQL file, not an
 /// entry inside a model's entry such as `file.yml#model`).
-fn placement<'a>(file: Option<&'a str>) -> Option<&'a str> {
+fn placement(file: Option<&str>) -> Option<&str> {
     file.filter(|f| f.ends_with(".yml") || f.ends_with(".yaml"))
 }
 
