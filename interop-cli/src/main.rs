@@ -1,6 +1,7 @@
 //! The `interop` command: a thin layer over the library crates.
 #![forbid(unsafe_code)]
 
+mod conformance;
 mod demo;
 mod edit;
 mod init;
@@ -60,6 +61,11 @@ enum Command {
         after_help = "Examples:\n  cargo run --release -p interop-cli -- demo\n  interop demo /tmp/interop-demo\n\nNeeds the git command (the demo plays the customer with it). Ends with dbt's verdict when the\noracle venv is present (./.venv-oracle or $INTEROP_ORACLE_VENV) and prints where everything is."
     )]
     Demo(demo::Args),
+    /// Certify an integration: run the conformance scenarios against it and report per category and level.
+    #[command(
+        after_help = "Examples:\n  interop conformance                                   # Interop's reference integration\n  interop conformance --adapter './my-adapter --stdio' --category bi --report out/\n  interop conformance --adapter 'python3 adapter.py' --level reference --only rename\n\nThe adapter is a command that reads requests and writes responses as JSON lines on\nstdin/stdout (conformance/README.md documents the protocol); a fresh process is started for\neach scenario. The runner plays the customer and the repo host: a bare remote in a temp\nfolder, merged, squash-merged or closed with git. dbt parses every proposed tree when the\noracle is installed. Exit 0 when every scenario run passes, 1 otherwise."
+    )]
+    Conformance(conformance::Args),
     /// Show what a sync would do: repo changes, changes for the vendor, conflicts. Writes nothing.
     #[command(
         after_help = "Examples:\n  interop plan --repo ./analytics --vendor acme-bi --state metrics.yml\n  interop plan --repo https://git.example.com/acme/dbt.git --token-env GIT_TOKEN --vendor acme-bi --state metrics.yml --json\n\nThe state file lists the vendor's objects:\n  objects:\n    - id: bi-42\n      kind: metric\n      name: revenue_per_order\n      value: {label: Revenue per order, type: derived, expr: revenue / nullif(order_count, 0), input_metrics: [{name: revenue}, {name: order_count}]}\n\nExit codes: 0 ok, 1 changes pending (--check), 2 conflicts, 3 bad input, 4 repo moved."
@@ -90,6 +96,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Edit(args) => edit::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Conformance(args) => conformance::run(args),
         Command::Plan(args) => return finish(sync::plan(args)),
         Command::Apply(args) => return finish(sync::apply(args)),
         Command::Pull(args) => return finish(sync::pull(args)),

@@ -80,9 +80,12 @@ pub fn state_of(
 ) -> Result<ResourceState, StateError> {
     let mut value = Map::new();
     value.insert("name".into(), Value::String(resource.name.clone()));
+    // Text the writer escaped for dbt (`{% raw %}…{% endraw %}`) is compared, and handed to
+    // the vendor, as the vendor wrote it; the writer escapes it again on the way out.
     if let Value::Object(entry) = resource.properties.to_json() {
         for (k, v) in entry {
             if k != "name" {
+                let v = crate::edit::dbt_rules::unescape_value(&v, Some(&k));
                 value.insert(k, v);
             }
         }

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""An example conformance adapter in Python that drives the `interop` command.
+
+It speaks the adapter protocol (interop.conformance/v1, conformance/README.md) on stdin/stdout
+and keeps the "tool" as a list of objects per vendor. Each sync writes the objects to a state
+file and runs `interop apply --push --json`; `pull` and `resolve` are the commands of the same
+name. Nothing here is Rust: any language that can run a command and read JSON can integrate.
+
+    interop conformance --adapter "python3 conformance/adapters/cli_adapter.py"
+
+The `interop` binary is taken from $INTEROP_BIN, else from PATH.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+INTEROP = os.environ.get("INTEROP_BIN", "interop")
+
+
+class Failure(Exception):
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+def interop(*args):
+    """Runs the interop command; its stdout, or a Failure with its exit code's meaning."""
+    done = subprocess.run([INTEROP, *args], capture_output=True, text=True)
+    # 0 ok, 2 conflicts (the sync still happened), 3 bad input, 4 repo moved.
+    if done.returncode in (0, 2):
+        return done.stdout
+    message = done.stderr.strip().removeprefix("interop: ")
+    if "outside this session's scope" in message:
+        raise Failure("scope", message)
+    kind = {3: "input", 4: "repo_moved"}.get(done.returncode, "internal")
+    raise Failure(kind, message)
+
+
+def set_field(value, path, new):
+    """Sets (new=None: removes) a field path such as columns[name=id].description."""
+    parts = []
+    for part in path.split("."):
+        if "[name=" in part:
+            key, item = part.split("[name=", 1)
+            parts.append((key, item.rstrip("]")))
+        else:
+            parts.append((part, None))
+    at = value
+    for i, (key, item) in enumerate(parts):
+        last = i == len(parts) - 1
+        if last and item is None:
+            if new is None:
+                at.pop(key, None)
+            else:
+                at[key] = new
+            return
+        at = at.setdefault(key, [] if item is not None else {})
+        if item is not None:
+            found = next((x for x in at if x.get("name") == item), None)
+            if found is None:
+                found = {"name": item}
+                at.append(found)
+            if last:
+                at.remove(found)
+                if new is not None:
+                    at.append(new)
+                return
+            at = found
+
+
+class Tool:
+    """One vendor: its repo, category, objects and the conflicts of its last sync."""
+
+    def __init__(self, vendor, category, repo, workdir):
+        self.vendor, self.category, self.repo, self.workdir = vendor, category, repo, workdir
+        self.objects = {}
+        self.conflicts = {}
+
+    def args(self):
+        return ["--repo", self.repo, "--vendor", self.vendor, "--category", self.category,
+                "--cache", os.path.join(self.workdir, "cache"), "--json"]
+
+    def take(self, changes):
+        for change in changes:
+            oid = change["id"]
+            if change["change"] == "created":
+                self.objects.setdefault(oid, dict(change["state"], id=oid))
+            elif change["change"] == "updated" and oid in self.objects:
+                updated = dict(change["state"], id=oid)
+                for (cid, field), (mine, _repo) in self.conflicts.items():
+                    if cid == oid:
+                        set_field(updated["value"], field, mine)
+                self.objects[oid] = updated
+            elif change["change"] == "deleted":
+                self.objects.pop(oid, None)
+
+    def sync(self):
+        state = os.path.join(self.workdir, "state.json")
+        with open(state, "w") as f:
+            json.dump({"objects": list(self.objects.values())}, f)
+        record = json.loads(interop("apply", *self.args(), "--state", state, "--push"))
+        self.conflicts = {
+            (c["id"], c["path"]): (c.get("vendor"), c.get("repo")) for c in record["conflicts"]
+        }
+        self.take(record["vendor_changes"])
+        return record
+
+    def pull(self):
+        changes = json.loads(interop("pull", *self.args()))
+        self.take(changes)
+        return {"changes": changes}
+
+    def resolve(self, oid, field, choice):
+        interop("resolve", *self.args()[:-1], oid, field, choice)
+        _mine, repo = self.conflicts.pop((oid, field), (None, None))
+        if choice == "repo" and oid in self.objects:
+            set_field(self.objects[oid]["value"], field, repo)
+        return {}
+
+
+def create_repo_if_empty(url, workdir):
+    """A customer without a repo: `interop init`, pushed as main."""
+    heads = subprocess.run(["git", "ls-remote", url], capture_output=True, text=True, check=True)
+    if heads.stdout.strip():
+        return
+    project = os.path.join(workdir, "new-project")
+    interop("init", project, "--name", "analytics")
+    subprocess.run(["git", "-C", project, "push", "-q", url, "main:main"], check=True,
+                   capture_output=True)
+
+
+def handle(tools, request):
+    op = request["op"]
+    if op == "hello":
+        return {"protocol": "interop.conformance/v1", "name": "example adapter (Python, interop CLI)",
+                "categories": ["bi", "catalog", "observability"]}
+    if op == "shutdown":
+        return {}
+    vendor = request["vendor"]
+    if op == "open":
+        os.makedirs(request["workdir"], exist_ok=True)
+        create_repo_if_empty(request["repo"], request["workdir"])
+        tools[vendor] = Tool(vendor, request["category"], request["repo"], request["workdir"])
+        return {}
+    tool = tools[vendor]
+    if op == "put":
+        for o in request["objects"]:
+            tool.objects[o["id"]] = o
+        return {}
+    if op == "delete":
+        for oid in request["ids"]:
+            tool.objects.pop(oid, None)
+        return {}
+    if op == "list":
+        return {"objects": list(tool.objects.values())}
+    if op == "sync":
+        return tool.sync()
+    if op == "pull":
+        return tool.pull()
+    if op == "resolve":
+        return tool.resolve(request["id"], request["field"], request["choice"])
+    raise Failure("unsupported", f"unknown op {op}")
+
+
+def main():
+    tools = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        try:
+            answer = {"seq": request["seq"], "ok": True, "result": handle(tools, request)}
+        except Failure as e:
+            answer = {"seq": request["seq"], "ok": False,
+                      "error": {"kind": e.kind, "message": str(e)}}
+        except (KeyError, OSError, subprocess.CalledProcessError, json.JSONDecodeError) as e:
+            answer = {"seq": request["seq"], "ok": False,
+                      "error": {"kind": "internal", "message": f"{type(e).__name__}: {e}"}}
+        print(json.dumps(answer), flush=True)
+        if request["op"] == "shutdown":
+            break
+
+
+if __name__ == "__main__":
+    main()
