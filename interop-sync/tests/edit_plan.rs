@@ -602,3 +602,55 @@ fn embedded_metrics_appended_list_items_and_models_from_sql() {
     );
     assert_eq!(refused.errors.len(), 1, "{:?}", refused.errors);
 }
+
+#[test]
+fn a_repo_with_one_properties_file_per_model_gets_one_for_a_new_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "dbt_project.yml",
+        "name: acme\nversion: '1.0'\nprofile: acme\nmodel-paths: [models]\n",
+    );
+    for name in ["stg_orders", "stg_customers"] {
+        write(&format!("models/staging/{name}.sql"), "select 1 as id\n");
+        write(
+            &format!("models/staging/{name}.yml"),
+            &format!("version: 2\n\nmodels:\n  - name: {name}\n    description: One row per id.\n"),
+        );
+    }
+    let source = FolderSource::new(tmp.path());
+    let project = Reader::default().read(&source).unwrap();
+    let ops = [ResourceOp::AddSqlModel {
+        path: "models/staging/stg_payments.sql".into(),
+        sql: "select 1 as id\n".into(),
+        entry: json!({"name": "stg_payments", "description": "One row per payment."}),
+    }];
+    let planned = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(planned.errors.is_empty(), "{:?}", planned.errors);
+    let mut paths: Vec<&str> = planned.files.iter().map(|f| f.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "models/staging/stg_payments.sql",
+            "models/staging/stg_payments.yml"
+        ]
+    );
+    let yml = planned
+        .files
+        .iter()
+        .find(|f| f.path.ends_with(".yml"))
+        .unwrap();
+    assert_eq!(
+        yml.after,
+        "version: 2\n\nmodels:\n  - name: stg_payments\n    description: One row per payment.\n"
+    );
+    assert!(
+        planned.files.iter().all(|f| f.before.is_none()),
+        "no existing file is touched"
+    );
+}

@@ -211,6 +211,11 @@ pub fn session_error(e: SessionError) -> PyErr {
         SessionError::Scope(s) => scope_error(s),
         SessionError::Git(g) => git_error(g),
         SessionError::Project(p) => project_read_error(p),
+        // The first unreadable file, located; the sync wrote nothing.
+        SessionError::Unreadable(errors) => match errors.first() {
+            Some(first) => read_error(first),
+            None => interop_error(e.to_string()),
+        },
         SessionError::Input(message) => input_error("", message),
         SessionError::Read(_) | SessionError::State(_) => interop_error(e.to_string()),
     }

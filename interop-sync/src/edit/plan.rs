@@ -555,6 +555,23 @@ fn place_model(
         .filter_map(|r| r.properties_location.as_ref())
         .find(|l| l.file.rsplit_once('/').map(|(d, _)| d) == Some(dir.as_str()));
     let mut out = vec![(sql_path, FileEdit::Create(sql))];
+    let style = super::FileStyle {
+        indent: 2,
+        indented_sequences: true,
+        crlf: false,
+    };
+    let new_file = |entry: Value| {
+        format!(
+            "version: 2\n\nmodels:\n{}\n",
+            super::emit::block_sequence(&[entry], 2, &style)
+        )
+    };
+    if let Some((prefix, ext)) = per_model_properties(project) {
+        // The repo declares each model in a file of its own: so does the new one.
+        let file = format!("{dir}/{prefix}{name}.{ext}");
+        out.push((file, FileEdit::Create(new_file(entry))));
+        return Ok(out);
+    }
     match existing {
         Some(loc) => out.push((
             loc.file.clone(),
@@ -575,19 +592,53 @@ fn place_model(
                 "{dir}/{}",
                 crate::render::properties_file_name(&dir, &names)
             );
-            let style = super::FileStyle {
-                indent: 2,
-                indented_sequences: true,
-                crlf: false,
-            };
-            let text = format!(
-                "version: 2\n\nmodels:\n{}\n",
-                super::emit::block_sequence(&[entry], 2, &style)
-            );
-            out.push((file, FileEdit::Create(text)));
+            out.push((file, FileEdit::Create(new_file(entry))));
         }
     }
     Ok(out)
+}
+
+/// The repo's convention when it declares each model in a properties file of its own, named
+/// after the model (`orders.yml`, or `_orders.yml`): the name's prefix and the extension, when
+/// most model properties files are like that (at least two).
+fn per_model_properties(project: &Project) -> Option<(&'static str, String)> {
+    let mut files: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in project
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Model)
+    {
+        if let Some(loc) = &r.properties_location {
+            files
+                .entry(loc.file.as_str())
+                .or_default()
+                .push(r.name.as_str());
+        }
+    }
+    let (mut own, mut shared, mut style) = (0usize, 0usize, None);
+    for (file, names) in &files {
+        let stem = file.rsplit('/').next().unwrap_or(file);
+        let Some((base, ext)) = stem.rsplit_once('.') else {
+            continue;
+        };
+        let prefix = match names.as_slice() {
+            [one] if base == *one => Some(""),
+            [one] if base.strip_prefix('_') == Some(one) => Some("_"),
+            _ => None,
+        };
+        match prefix {
+            Some(p) => {
+                own += 1;
+                style = Some((p, ext.to_string()));
+            }
+            None => shared += 1,
+        }
+    }
+    if own >= 2 && own > shared {
+        style
+    } else {
+        None
+    }
 }
 
 /// Replaces each index in `path` by the item's `name` when the item has one no sibling shares.
