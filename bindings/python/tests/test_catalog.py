@@ -93,11 +93,6 @@ def test_a_custom_scope_object_or_dict_works_like_a_category(repo: Path) -> None
         ix.Session(repo, VENDOR, "catalog", policy="prefer-both")  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SDK: a note under config.meta on a model whose config holds keys outside the "
-    "catalog's scope (access: protected) is written as a Set of the whole config, which drops them",
-)
 def test_an_owner_note_keeps_the_config_keys_outside_the_scope(repo: Path) -> None:
     session = ix.Session(repo, VENDOR, "catalog")
     [file] = session.plan([note("finance")]).files
