@@ -862,7 +862,7 @@ fn sql_is_the_tools_only_on_models_it_created() {
 
 #[test]
 fn twenty_objects_from_a_state_file_sync_into_the_shop() {
-    let text = std::fs::read_to_string(fixture("plain").join("../shop_objects.json")).unwrap();
+    let text = std::fs::read_to_string(fixture("plain").join("../../acceptance/bi.json")).unwrap();
     let objects: BiObjects = serde_json::from_str(&text).unwrap();
     let count = objects.semantic_models.len()
         + objects.metrics.len()
