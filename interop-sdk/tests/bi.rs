@@ -353,6 +353,7 @@ fn plain_objects() -> BiObjects {
                 name: "order_date".into(),
                 description: Some("The day.".into()),
             }],
+            owner: Some("@sales-analytics".into()),
         }],
     }
 }
@@ -846,6 +847,7 @@ fn sql_is_the_tools_only_on_models_it_created() {
         sql: "select 1 as order_id\n".into(),
         description: None,
         columns: vec![],
+        owner: None,
     });
     let err = session
         .plan(&bi::to_desired(&theirs, &info).unwrap())
