@@ -838,6 +838,21 @@ fn sql_is_the_tools_only_on_models_it_created() {
         .unwrap();
     assert_eq!(plan.files.len(), 1, "{:?}", plan.changes);
     assert_eq!(plan.files[0].path, "models/marts/daily_order_totals.sql");
+    // Its owner is the model's `config.meta.owner`, and the tool's to change.
+    let mut handed_over = held.clone();
+    handed_over.transforms[0].owner = Some("@finance-analytics".into());
+    let plan = session
+        .plan(&bi::to_desired(&handed_over, &info).unwrap())
+        .unwrap();
+    let [file] = &plan.files[..] else {
+        panic!("{:?}", plan.changes)
+    };
+    assert!(
+        file.after
+            .contains("    config:\n      meta:\n        owner: '@finance-analytics'\n"),
+        "{}",
+        file.after
+    );
     // A transform named like a customer's model is refused, not written over it.
     let mut theirs = held.clone();
     theirs.transforms.push(Transform {
