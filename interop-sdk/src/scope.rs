@@ -140,7 +140,13 @@ impl Scope {
             ResourceKind::SavedQuery,
             ResourceKind::Exposure,
         ];
-        let created_only = ["sql", "description", "columns[*].description"].map(String::from);
+        let created_only = [
+            "sql",
+            "description",
+            "columns[*].description",
+            "config.meta.owner",
+        ]
+        .map(String::from);
         let model_fields = [
             "semantic_model",
             "agg_time_dimension",

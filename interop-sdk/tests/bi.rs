@@ -353,6 +353,7 @@ fn plain_objects() -> BiObjects {
                 name: "order_date".into(),
                 description: Some("The day.".into()),
             }],
+            owner: Some("@sales-analytics".into()),
         }],
     }
 }
@@ -837,6 +838,21 @@ fn sql_is_the_tools_only_on_models_it_created() {
         .unwrap();
     assert_eq!(plan.files.len(), 1, "{:?}", plan.changes);
     assert_eq!(plan.files[0].path, "models/marts/daily_order_totals.sql");
+    // Its owner is the model's `config.meta.owner`, and the tool's to change.
+    let mut handed_over = held.clone();
+    handed_over.transforms[0].owner = Some("@finance-analytics".into());
+    let plan = session
+        .plan(&bi::to_desired(&handed_over, &info).unwrap())
+        .unwrap();
+    let [file] = &plan.files[..] else {
+        panic!("{:?}", plan.changes)
+    };
+    assert!(
+        file.after
+            .contains("    config:\n      meta:\n        owner: '@finance-analytics'\n"),
+        "{}",
+        file.after
+    );
     // A transform named like a customer's model is refused, not written over it.
     let mut theirs = held.clone();
     theirs.transforms.push(Transform {
@@ -846,6 +862,7 @@ fn sql_is_the_tools_only_on_models_it_created() {
         sql: "select 1 as order_id\n".into(),
         description: None,
         columns: vec![],
+        owner: None,
     });
     let err = session
         .plan(&bi::to_desired(&theirs, &info).unwrap())
@@ -862,7 +879,7 @@ fn sql_is_the_tools_only_on_models_it_created() {
 
 #[test]
 fn twenty_objects_from_a_state_file_sync_into_the_shop() {
-    let text = std::fs::read_to_string(fixture("plain").join("../shop_objects.json")).unwrap();
+    let text = std::fs::read_to_string(fixture("plain").join("../../acceptance/bi.json")).unwrap();
     let objects: BiObjects = serde_json::from_str(&text).unwrap();
     let count = objects.semantic_models.len()
         + objects.metrics.len()

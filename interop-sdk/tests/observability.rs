@@ -643,3 +643,39 @@ fn a_customer_rename_moves_the_monitors_to_the_new_name() {
         plan.conflicts
     );
 }
+
+#[test]
+fn a_freshness_monitor_with_a_field_dbt_cannot_keep_is_an_error() {
+    let repo = repo();
+    let session = session(repo.path());
+    let mut freshness = Monitor::new(
+        "wt-9",
+        Target::source("stripe", "payments"),
+        None,
+        Check::Freshness {
+            warn_after: Some(Period {
+                count: 6,
+                period: PeriodUnit::Hour,
+            }),
+            error_after: None,
+            loaded_at_field: Some("created".into()),
+            filter: None,
+        },
+    );
+    freshness.owner = Some("@payments".into());
+    let objects = Observability {
+        monitors: vec![freshness.clone()],
+        descriptions: vec![],
+    };
+    let view = RepoView::read(&session).unwrap();
+    let err = objects.to_desired(&view).unwrap_err();
+    assert_eq!(err.id, "wt-9");
+    assert!(err.reason.contains("owner"), "{}", err.reason);
+    // Without it, the check lands as the source table's freshness.
+    freshness.owner = None;
+    let objects = Observability {
+        monitors: vec![freshness],
+        descriptions: vec![],
+    };
+    assert_eq!(objects.to_desired(&view).unwrap().len(), 1);
+}

@@ -653,4 +653,67 @@ fn a_repo_with_one_properties_file_per_model_gets_one_for_a_new_model() {
         planned.files.iter().all(|f| f.before.is_none()),
         "no existing file is touched"
     );
+
+fn a_new_column_gets_one_entry_however_many_fields_are_set() {
+    let tmp = shop_copy();
+    let source = FolderSource::new(tmp.path());
+    let project = Reader::default().read(&source).unwrap();
+    let set = |field: &str, value: serde_json::Value| ResourceOp::SetColumn {
+        resource: "source.shop.shop_db.customers".into(),
+        column: "first_name".into(),
+        field: field.into(),
+        value,
+    };
+    let ops = vec![
+        set("description", json!("Given name as typed at sign-up.")),
+        set("config.meta", json!({"glossary_terms": ["Customer"]})),
+        set("config.tags", json!(["pii"])),
+        ResourceOp::AddTest {
+            resource: "source.shop.shop_db.customers".into(),
+            column: Some("first_name".into()),
+            test: TestSpec {
+                name: "not_null".into(),
+                ..Default::default()
+            },
+        },
+        ResourceOp::AddTest {
+            resource: "source.shop.shop_db.customers".into(),
+            column: Some("first_name".into()),
+            test: TestSpec {
+                name: "unique".into(),
+                ..Default::default()
+            },
+        },
+    ];
+    let changes = apply_plan(&project, &source, &ops, &PlanOptions::default());
+    assert!(changes.errors.is_empty(), "{:#?}", changes.errors);
+    let [change] = &changes.files[..] else {
+        panic!("{:#?}", changes.files)
+    };
+    assert_eq!(
+        change.after.matches("- name: first_name").count(),
+        1,
+        "{}",
+        change.after
+    );
+    std::fs::write(tmp.path().join(&change.path), &change.after).unwrap();
+    let after = Reader::default().read(&source).unwrap();
+    assert!(after.errors.is_empty(), "{:#?}", after.errors);
+    let customers = after.get("source.shop.shop_db.customers").unwrap();
+    let column = customers
+        .columns
+        .iter()
+        .find(|c| c.name == "first_name")
+        .expect("the new column");
+    assert_eq!(
+        column.description.as_deref(),
+        Some("Given name as typed at sign-up.")
+    );
+    assert!(
+        change.after.contains("tags:") && change.after.contains("glossary_terms:"),
+        "{}",
+        change.after
+    );
+    assert!(change.after.contains("- not_null"), "{}", change.after);
+    assert!(change.after.contains("- unique"), "{}", change.after);
 }

@@ -238,6 +238,10 @@ pub(crate) fn piece(id: &str, state: &ResourceState) -> Vec<Piece> {
                             description,
                         })
                     }),
+                    owner: v
+                        .get("config")
+                        .and_then(|c| c.get("meta"))
+                        .and_then(|m| text(m, "owner")),
                 }));
             }
             let (on, name) = match v.get("semantic_model") {

@@ -152,6 +152,9 @@ pub fn to_desired(objects: &BiObjects, repo: &RepoInfo) -> Result<Vec<Desired>, 
                 .collect();
             value.insert("columns".into(), Value::Array(columns));
         }
+        if let Some(owner) = &t.owner {
+            value.insert("config".into(), json!({"meta": {"owner": owner}}));
+        }
         value.insert("sql".into(), json!(t.sql));
         let folder = t.folder.trim_matches('/');
         let file = if folder.is_empty() {

@@ -448,6 +448,9 @@ pub struct Transform {
     /// Its columns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<TransformColumn>,
+    /// Who answers for it (the model's `config.meta.owner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// Why BI objects could not be mapped.

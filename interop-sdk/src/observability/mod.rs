@@ -351,7 +351,7 @@ impl Check {
 }
 
 /// A monitor: one check on a model, source table, seed or snapshot, or on one of its columns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Monitor {
     /// The vendor's id.
     pub id: String,
@@ -389,6 +389,86 @@ pub struct Monitor {
     /// Other test config, kept as written (`tags`, `store_failures`, `limit`, other `meta`).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub config: Map<String, Value>,
+}
+
+/// The monitor's own keys; every other key belongs to its check.
+const MONITOR_KEYS: &[&str] = &[
+    "id",
+    "target",
+    "column",
+    "severity",
+    "where",
+    "warn_if",
+    "error_if",
+    "owner",
+    "description",
+    "name",
+    "config",
+];
+
+/// A monitor's own fields, as the state file writes them.
+#[derive(Deserialize)]
+struct MonitorFields {
+    id: String,
+    #[serde(default)]
+    target: Option<Target>,
+    #[serde(default)]
+    column: Option<String>,
+    #[serde(default)]
+    severity: Option<Severity>,
+    #[serde(default, rename = "where")]
+    filter: Option<String>,
+    #[serde(default)]
+    warn_if: Option<String>,
+    #[serde(default)]
+    error_if: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    config: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for Monitor {
+    /// The keys are split between the monitor and its check by name; a custom SQL check's
+    /// `name` is the check's (its test's file name), as [`Monitor`]'s serialisation writes it.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Monitor, D::Error> {
+        use serde::de::Error;
+        let mut own = Map::<String, Value>::deserialize(deserializer)?;
+        let custom_sql = own.get("check").and_then(Value::as_str) == Some("custom_sql");
+        let check_keys: Vec<String> = own
+            .keys()
+            .filter(|k| !MONITOR_KEYS.contains(&k.as_str()) || (custom_sql && *k == "name"))
+            .cloned()
+            .collect();
+        let mut check = Map::new();
+        for key in check_keys {
+            if let Some(v) = own.remove(&key) {
+                check.insert(key, v);
+            }
+        }
+        let check: Check =
+            serde_json::from_value(Value::Object(check)).map_err(D::Error::custom)?;
+        let f: MonitorFields =
+            serde_json::from_value(Value::Object(own)).map_err(D::Error::custom)?;
+        Ok(Monitor {
+            id: f.id,
+            target: f.target,
+            column: f.column,
+            check,
+            severity: f.severity,
+            filter: f.filter,
+            warn_if: f.warn_if,
+            error_if: f.error_if,
+            owner: f.owner,
+            description: f.description,
+            name: f.name,
+            config: f.config,
+        })
+    }
 }
 
 impl Monitor {
@@ -569,6 +649,31 @@ owner: "@data-quality"
         assert_eq!(back["check"], json!("accepted_values"));
         assert_eq!(back["where"], json!("ordered_at > current_date - 7"));
         assert!(back.get("config").is_none());
+    }
+
+    #[test]
+    fn a_custom_sql_monitor_reads_back_from_its_own_serialisation() {
+        let mut m = Monitor::new(
+            "mon-9",
+            Target::model("orders"),
+            None,
+            Check::CustomSql {
+                name: "assert_order_totals_not_negative".into(),
+                sql: "select order_id\nfrom {{ ref('orders') }}\nwhere order_total < 0\n".into(),
+            },
+        );
+        m.severity = Some(Severity::Warn);
+        let text = serde_json::to_string(&m).unwrap();
+        let back: Monitor = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+        // A generic test's explicit name stays the monitor's.
+        let named = serde_yaml_ng_like(
+            "id: mon-10\ntarget: {kind: model, name: orders}\ncolumn: order_id\ncheck: unique\nname: orders_are_unique\n",
+        );
+        assert_eq!(named.name.as_deref(), Some("orders_are_unique"));
+        assert_eq!(named.check, Check::Unique);
+        let err = serde_json::from_value::<Monitor>(json!({"id": "x", "check": "custom_sql"}));
+        assert!(err.is_err());
     }
 
     /// YAML through the engine's reader (JSON-compatible), then serde.

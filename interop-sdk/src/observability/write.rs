@@ -43,6 +43,14 @@ impl Observability {
                 id: m.id.clone(),
                 reason: "a monitor needs a target (a model, source table, seed or snapshot)".into(),
             })?;
+            if let Some(field) = unkept_by_freshness(m) {
+                return Err(MappingError {
+                    id: m.id.clone(),
+                    reason: format!(
+                        "a freshness check has no {field} in dbt (its thresholds are its severity)"
+                    ),
+                });
+            }
             groups.entry(target).or_default().monitors.push(m);
         }
         for d in &self.descriptions {
@@ -421,6 +429,27 @@ fn test_list(
         }
     }
     Ok(placed.into_iter().flatten().chain(rest).collect())
+}
+
+/// The first field a freshness monitor sets that dbt's `freshness:` cannot hold (it would be
+/// lost on the way to the repo).
+fn unkept_by_freshness(m: &Monitor) -> Option<&'static str> {
+    if !matches!(m.check, Check::Freshness { .. }) {
+        return None;
+    }
+    [
+        ("severity", m.severity.is_some()),
+        ("where", m.filter.is_some()),
+        ("warn_if", m.warn_if.is_some()),
+        ("error_if", m.error_if.is_some()),
+        ("owner", m.owner.is_some()),
+        ("description", m.description.is_some()),
+        ("name", m.name.is_some()),
+        ("config", !m.config.is_empty()),
+    ]
+    .into_iter()
+    .find(|(_, set)| *set)
+    .map(|(field, _)| field)
 }
 
 fn freshness_value(m: &Monitor) -> Option<(Value, Option<String>)> {

@@ -247,7 +247,7 @@ pub fn apply_plan(
         match plan_op(project, op, version, tests_key) {
             Ok(edits) => {
                 for (file, edit) in edits {
-                    per_file.entry(file).or_default().push(edit);
+                    push_edit(per_file.entry(file).or_default(), edit);
                 }
             }
             Err(e) => out.errors.push(e),
@@ -1034,6 +1034,47 @@ fn nest(keys: &[&str], value: Value) -> Value {
 
 fn last_key(field: &str) -> Option<&str> {
     field.rsplit('.').next()
+}
+
+/// Adds `edit` to a file's edits. A column entry appended under a name that an earlier edit
+/// of the plan already appends to the same `columns` list joins that entry: a column new to
+/// the file gets one entry, however many of its fields the plan sets.
+fn push_edit(edits: &mut Vec<FileEdit>, edit: FileEdit) {
+    if let FileEdit::Yaml(YamlEdit::Append {
+        path,
+        value: Value::Object(new),
+    }) = &edit
+        && path.0.last() == Some(&Segment::Key("columns".into()))
+        && let Some(name) = new.get("name")
+    {
+        for earlier in edits.iter_mut() {
+            if let FileEdit::Yaml(YamlEdit::Append {
+                path: p,
+                value: Value::Object(entry),
+            }) = earlier
+                && p == path
+                && entry.get("name") == Some(name)
+            {
+                merge_entry(entry, new);
+                return;
+            }
+        }
+    }
+    edits.push(edit);
+}
+
+/// Adds the keys of `from` to `into`, joining nested mappings key by key and lists (two tests
+/// added to one new column) item after item.
+fn merge_entry(into: &mut serde_json::Map<String, Value>, from: &serde_json::Map<String, Value>) {
+    for (key, value) in from {
+        match (into.get_mut(key), value) {
+            (Some(Value::Object(a)), Value::Object(b)) => merge_entry(a, b),
+            (Some(Value::Array(a)), Value::Array(b)) => a.extend(b.iter().cloned()),
+            _ => {
+                into.insert(key.clone(), value.clone());
+            }
+        }
+    }
 }
 
 fn plan_op(
