@@ -653,7 +653,9 @@ fn a_repo_with_one_properties_file_per_model_gets_one_for_a_new_model() {
         planned.files.iter().all(|f| f.before.is_none()),
         "no existing file is touched"
     );
+}
 
+#[test]
 fn a_new_column_gets_one_entry_however_many_fields_are_set() {
     let tmp = shop_copy();
     let source = FolderSource::new(tmp.path());
