@@ -73,9 +73,10 @@ pub fn default_scenarios() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios")
 }
 
-/// The fixture repos shipped with Interop (`conformance/fixtures`).
+/// The fixture repos shipped with Interop: the engine's realistic projects
+/// (`interop-sync/tests/fixtures/projects`, `shop` among them), shared rather than copied.
 pub fn default_fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop-sync/tests/fixtures/projects")
 }
 
 /// Runs the selected scenarios against integrations started by `adapter`, with the default

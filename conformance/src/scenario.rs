@@ -7,7 +7,7 @@
 //! category: bi
 //! level: reference
 //! requirement: A metric the customer renames in the repo keeps its identity.
-//! repo: shop                  # a folder under conformance/fixtures, or `none`
+//! repo: shop                  # a fixture project (interop-sync/tests/fixtures/projects), or `none`
 //! steps:
 //!   - put: {objects: [{id: m-1, kind: metric, name: arpu, value: {...}}]}
 //!   - sync: {}
