@@ -496,9 +496,8 @@ impl SyncSession {
             }
             let mut state = state_of(&project, &source, r, self.options.scope.owns_sql_of(r.kind))
                 .map_err(|e| SessionError::Read(e.to_string()))?;
-            // Text Interop escaped for dbt is compared as the vendor wrote it.
-            state.value =
-                unescape_value(&self.options.scope.project_kind(r.kind, &state.value), None);
+            // (`state_of` already gives escaped text back as the vendor wrote it.)
+            state.value = self.options.scope.project_kind(r.kind, &state.value);
             states.insert(r.unique_id.as_str().to_string(), state);
         }
         let states = Arc::new(states);
