@@ -471,9 +471,6 @@ fn run_case(cases: &KindCases, action: Action, side: Side, problems: &mut Vec<St
             if customer {
                 run_steps(dir, &cases.delete);
             }
-            if vendor && customer {
-                // Both deleted: nothing to check beyond the snapshot.
-            }
         }
         Action::Rename => {
             if vendor {
