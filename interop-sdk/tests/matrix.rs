@@ -183,7 +183,9 @@ fn run_steps(dir: &Path, steps: &[Step]) {
                 assert!(text.contains(from.as_str()), "{file} has no {from:?}");
                 std::fs::write(&p, text.replacen(from.as_str(), to, 1)).unwrap();
             }
-            Step::Mv([from, to]) => git(dir, &["mv", from, to]).truncate(0),
+            Step::Mv([from, to]) => {
+                git(dir, &["mv", from, to]);
+            }
             Step::Write([file, text]) => {
                 let p = dir.join(file);
                 std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -195,7 +197,9 @@ fn run_steps(dir: &Path, steps: &[Step]) {
                 old.push_str(text);
                 std::fs::write(p, old).unwrap();
             }
-            Step::Rm(file) => git(dir, &["rm", "-q", file]).truncate(0),
+            Step::Rm(file) => {
+                git(dir, &["rm", "-q", file]);
+            }
             Step::CutEntry([file, name]) => {
                 let p = dir.join(file);
                 let (rest, _, _) = cut_entry(&std::fs::read_to_string(&p).unwrap(), name);
