@@ -354,6 +354,11 @@ pub(crate) struct Style {
 }
 
 impl Style {
+    /// No colours (machine output, pipes).
+    pub(crate) fn plain() -> Style {
+        Style { color: false }
+    }
+
     pub(crate) fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
