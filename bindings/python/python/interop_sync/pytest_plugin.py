@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ._native import conformance_scenarios, run_conformance
+from . import conformance_scenarios, run_conformance
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
