@@ -161,6 +161,27 @@ pub fn catalog_list(py: Python<'_>, objects: Catalog) -> PyResult<Vec<Py<PyAny>>
         .collect()
 }
 
+/// The vendor changes a caller passes (a plan's `vendor_changes`), if any.
+pub fn vendor_changes(
+    changes: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Vec<interop_sdk::VendorChange>>> {
+    let Some(changes) = changes else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for (i, item) in changes.try_iter()?.enumerate() {
+        let item = item?;
+        match item.cast::<VendorChange>() {
+            Ok(c) => out.push(c.get().inner.clone()),
+            Err(_) => {
+                let at = format!("changes[{i}]");
+                out.push(serde_from_json(from_py(&item, &at)?, &at)?);
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 /// What a category pull gives: the vendor's `objects` after the repo's changes (typed
 /// category objects), the category's `changes` that led there, and the session's
 /// `vendor_changes` they come from.

@@ -590,11 +590,23 @@ impl Session {
     /// The BI tool's objects after the customer's changes since the last sync: `objects` is
     /// what the tool holds now; the result's `objects` are what it should hold (edits and
     /// deletions of its own, and metrics, semantic models ... written by hand in the repo).
-    fn pull_bi(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Pulled> {
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_bi(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
         let known = category_sync::bi_objects(objects)?;
+        let given = category_sync::vendor_changes(changes)?;
         let (after, changes) = self.run_mapped(py, move |s| {
             let info = RepoInfo::read(s)?;
-            let changes = s.pull()?;
+            let changes = match given {
+                Some(c) => c,
+                None => s.pull()?,
+            };
             Ok(bi_mapped(bi::apply_changes(&known, &info, &changes))?.map(|o| (o, changes)))
         })?;
         Ok(Pulled {
@@ -623,11 +635,23 @@ impl Session {
     /// The monitors and descriptions after the customer's changes since the last sync: tests
     /// edited in the repo update the monitor they belong to (same id), new tests arrive as new
     /// monitors, removed ones are gone.
-    fn pull_monitors(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Pulled> {
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_monitors(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
         let mut known = category_sync::observability(objects)?;
+        let given = category_sync::vendor_changes(changes)?;
         let (after, changes, pulled) = self.run(py, move |s| {
             let view = RepoView::read(s)?;
-            let pulled = s.pull()?;
+            let pulled = match given {
+                Some(c) => c,
+                None => s.pull()?,
+            };
             let changes = known.changes(&pulled, &view);
             known.apply(&changes);
             Ok((known, changes, pulled))
@@ -655,11 +679,23 @@ impl Session {
     }
 
     /// The annotations after the customer's changes since the last sync.
-    fn pull_annotations(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Pulled> {
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_annotations(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
         let mut known = category_sync::catalog(objects)?;
+        let given = category_sync::vendor_changes(changes)?;
         let (after, changes, pulled) = self.run(py, move |s| {
             let view = RepoView::read(s)?;
-            let pulled = s.pull()?;
+            let pulled = match given {
+                Some(c) => c,
+                None => s.pull()?,
+            };
             let changes = known.changes(&pulled, &view);
             known.apply(&changes);
             Ok((known, changes, pulled))

@@ -711,18 +711,28 @@ class Session:
         """Where the session stands."""
     def plan_bi(self, objects: Iterable[_BiObject] | Mapping[str, Any]) -> Plan:
         """Plans every BI object the tool has, in the repo's semantic-layer spec."""
-    def pull_bi(self, objects: Iterable[_BiObject] | Mapping[str, Any]) -> Pulled:
+    def pull_bi(
+        self,
+        objects: Iterable[_BiObject] | Mapping[str, Any],
+        changes: Iterable[VendorChange | Mapping[str, Any]] | None = None,
+    ) -> Pulled:
         """The BI objects after the customer's changes since the last sync."""
     def plan_monitors(self, objects: Iterable[Monitor | Description] | Mapping[str, Any]) -> Plan:
         """Plans every monitor (and description) the tool has, as the repo's tests."""
-    def pull_monitors(self, objects: Iterable[Monitor | Description] | Mapping[str, Any]) -> Pulled:
+    def pull_monitors(
+        self,
+        objects: Iterable[Monitor | Description] | Mapping[str, Any],
+        changes: Iterable[VendorChange | Mapping[str, Any]] | None = None,
+    ) -> Pulled:
         """The monitors and descriptions after the customer's changes since the last sync."""
     def plan_annotations(
         self, objects: Iterable[Annotation | Mapping[str, Any]] | Mapping[str, Any]
     ) -> Plan:
         """Plans every annotation the catalog has."""
     def pull_annotations(
-        self, objects: Iterable[Annotation | Mapping[str, Any]] | Mapping[str, Any]
+        self,
+        objects: Iterable[Annotation | Mapping[str, Any]] | Mapping[str, Any],
+        changes: Iterable[VendorChange | Mapping[str, Any]] | None = None,
     ) -> Pulled:
         """The annotations after the customer's changes since the last sync."""
 
