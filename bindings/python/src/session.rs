@@ -389,7 +389,8 @@ impl Session {
         py: Python<'_>,
         f: impl FnOnce(&SyncSession) -> Result<Result<T, String>, SessionError> + Send,
     ) -> PyResult<T> {
-        self.run(py, f)?.map_err(|message| input_error("", &message))
+        self.run(py, f)?
+            .map_err(|message| input_error("", &message))
     }
 }
 
@@ -612,7 +613,10 @@ impl Session {
         Ok(Pulled {
             objects: category_sync::bi_list(py, after)?,
             changes: changes_json(&changes),
-            vendor_changes: changes.into_iter().map(|inner| VendorChange { inner }).collect(),
+            vendor_changes: changes
+                .into_iter()
+                .map(|inner| VendorChange { inner })
+                .collect(),
             category: "bi",
         })
     }
@@ -659,7 +663,10 @@ impl Session {
         Ok(Pulled {
             objects: category_sync::observability_list(py, after)?,
             changes: changes_json(&changes),
-            vendor_changes: pulled.into_iter().map(|inner| VendorChange { inner }).collect(),
+            vendor_changes: pulled
+                .into_iter()
+                .map(|inner| VendorChange { inner })
+                .collect(),
             category: "observability",
         })
     }
@@ -703,7 +710,10 @@ impl Session {
         Ok(Pulled {
             objects: category_sync::catalog_list(py, after)?,
             changes: changes_json(&changes),
-            vendor_changes: pulled.into_iter().map(|inner| VendorChange { inner }).collect(),
+            vendor_changes: pulled
+                .into_iter()
+                .map(|inner| VendorChange { inner })
+                .collect(),
             category: "catalog",
         })
     }

@@ -70,7 +70,7 @@ def test_the_metric_class_takes_and_gives_plain_dicts() -> None:
     assert (typed.type, typed.filter, typed.join_to_timespine) == ("derived", None, False)
     assert repr(typed).startswith("Metric(id='bi-42', name='revenue_per_order', label=")
     with pytest.raises(AttributeError):
-        typed.no_such_field  # noqa: B018
+        typed.no_such_field  # type: ignore[attr-defined]  # noqa: B018
     with pytest.raises(ix.InputError, match="unknown variant `median_of_three`"):
         ix.Metric(id="m", name="m", type="median_of_three")
     model = ix.SemanticModel(

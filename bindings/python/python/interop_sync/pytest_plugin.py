@@ -126,12 +126,16 @@ def pytest_collection_modifyitems(
     select)."""
     if config.getoption("interop_adapter") is None:
         return
-    for scenario in conformance_scenarios(config.getoption("interop_scenarios")):
-        items.append(
-            ScenarioItem.from_parent(
-                session,
-                name=scenario["id"],
-                nodeid=f"interop-conformance::{scenario['id']}",
-                scenario=scenario,
-            )
+    added: list[pytest.Item] = [
+        ScenarioItem.from_parent(
+            session,
+            name=scenario["id"],
+            nodeid=f"interop-conformance::{scenario['id']}",
+            scenario=scenario,
         )
+        for scenario in conformance_scenarios(config.getoption("interop_scenarios"))
+    ]
+    # Reported as collected, so that pytest's counts (collected, deselected) include them.
+    report = pytest.CollectReport("interop-conformance", "passed", None, list(added))
+    config.hook.pytest_collectreport(report=report)
+    items.extend(added)
