@@ -231,3 +231,18 @@ def test_owner_and_tags_together_keep_the_config_keys_outside_the_scope(repo: Pa
     [file] = session.plan_annotations([stewardship(tags=("finance",))]).files
     assert file.before is not None
     assert file.after.count("access: protected") == file.before.count("access: protected")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SDK bug: Catalog::changes reads an owner proposed but not merged yet as removed by "
+    "the customer (the pull's own fields do not name config)",
+)
+def test_a_pull_before_the_merge_keeps_the_proposed_owner(repo: Path) -> None:
+    session = ix.Session(repo, VENDOR, "catalog")
+    objects = [stewardship()]
+    session.apply(session.plan_annotations(objects))
+    [change] = [c for c in mine(session.pull()) if c.id == "model:order_items"]
+    assert "config" not in change.fields, "the repo did not touch the owner"
+    pulled = session.pull_annotations(objects)
+    assert annotation_of(pulled, ORDER_ITEMS).owner == {"name": "@finance"}
