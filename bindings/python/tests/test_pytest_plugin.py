@@ -58,12 +58,63 @@ def test_the_plugin_certifies_the_python_example_adapter(
     monkeypatch.setenv("INTEROP_BIN", str(interop_bin()))
     adapter = f"{sys.executable} {CLI_ADAPTER}"
     result = pytester.runpytest_subprocess(
-        "--interop-adapter", adapter, "--interop-no-dbt", "-k", "catalog and not any", "-v"
+        "--interop-adapter", adapter, "--interop-no-dbt", "--interop-category", "catalog", "-v"
     )
     catalog = [s["id"] for s in ix.conformance_scenarios() if s["category"] == "catalog"]
     result.assert_outcomes(passed=len(catalog))
     for scenario in catalog:
         result.stdout.fnmatch_lines([f"*interop-conformance::{scenario} PASSED*"])
+
+
+def bi_scenarios() -> list[dict[str, str]]:
+    """The shipped BI scenarios."""
+    return [s for s in ix.conformance_scenarios() if s["category"] == "bi"]
+
+
+DEAF_ADAPTER = f"""
+import sys
+sys.path.insert(0, {str(CLI_ADAPTER.parent)!r})
+import cli_adapter
+
+# Misbehaves on purpose: the repo's changes never reach the tool's objects.
+cli_adapter.Tool.take = lambda self, changes: None
+cli_adapter.main()
+"""
+
+
+def test_an_adapter_that_ignores_repo_edits_fails_the_scenarios_that_need_them(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTEROP_BIN", str(interop_bin()))
+    script = pytester.makepyfile(deaf_adapter=DEAF_ADAPTER)
+    result = pytester.runpytest_subprocess(
+        "--interop-adapter",
+        f"{sys.executable} {script}",
+        "--interop-no-dbt",
+        "--interop-category",
+        "bi",
+        "-k",
+        "sync-twice or rename or merge-with-edits",
+        "-rA",
+        "--ignore",
+        str(script),
+    )
+    # A sync alone passes; a rename and an edit in review never reach the tool.
+    result.assert_outcomes(passed=1, failed=2, deselected=len(bi_scenarios()) - 3)
+    result.stdout.fnmatch_lines(
+        [
+            "PASSED interop-conformance::bi.sync-twice-changes-nothing",
+            "FAILED interop-conformance::bi.customer-rename-keeps-identity*",
+            "FAILED interop-conformance::bi.merge-with-edits-agreed*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "bi.customer-rename-keeps-identity (bi, reference): A metric the customer renames*",
+            "step * (pull) failed:",
+            '  - expected vendor\'s objects to include {"id":"bi-1","name":"average_order_revenue"}*',
+        ]
+    )
 
 
 def test_a_broken_adapter_fails_every_scenario_with_the_runners_message(

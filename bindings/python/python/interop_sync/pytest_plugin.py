@@ -6,10 +6,10 @@ or those under ``--interop-scenarios DIR``) is one test item, named by its id, t
 scenario against the adapter command (a process speaking the adapter protocol on
 stdin/stdout, started afresh for each scenario). A failing scenario fails with the runner's
 own words: the step, and each check that did not hold. A scenario the adapter cannot take
-(a category it does not implement) is skipped with the reason. ``-k bi`` picks a category's
-scenarios, as ids start with the category.
+(a category it does not implement) is skipped with the reason. ``--interop-category`` and
+``--interop-level`` select scenarios as ``interop conformance`` does; ``-k`` works on ids.
 
-    pytest --interop-adapter "python3 my_adapter.py" -k catalog
+    pytest --interop-adapter "python3 my_adapter.py" --interop-category catalog
 """
 
 from __future__ import annotations
@@ -42,6 +42,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         default=None,
         help="the fixture repos the scenarios start from (default: the shipped ones)",
+    )
+    group.addoption(
+        "--interop-category",
+        metavar="C",
+        action="append",
+        default=[],
+        help="only the scenarios of this category (repeatable): bi, catalog, observability, any",
+    )
+    group.addoption(
+        "--interop-level",
+        metavar="L",
+        choices=["reference", "nice_to_have"],
+        default=None,
+        help="only the scenarios of this level: reference or nice_to_have",
     )
     group.addoption(
         "--interop-no-dbt",
@@ -111,6 +125,15 @@ def failure_message(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def selected(scenario: dict[str, str], config: pytest.Config) -> bool:
+    """Whether ``--interop-category`` and ``--interop-level`` take the scenario."""
+    categories: list[str] = config.getoption("interop_category")
+    level: str | None = config.getoption("interop_level")
+    return (not categories or scenario["category"] in categories) and (
+        level is None or scenario["level"] == level
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Declares the marker the scenario items carry."""
     config.addinivalue_line(
@@ -134,6 +157,7 @@ def pytest_collection_modifyitems(
             scenario=scenario,
         )
         for scenario in conformance_scenarios(config.getoption("interop_scenarios"))
+        if selected(scenario, config)
     ]
     # Reported as collected, so that pytest's counts (collected, deselected) include them.
     report = pytest.CollectReport("interop-conformance", "passed", None, list(added))
