@@ -221,11 +221,6 @@ def test_a_customer_rename_keeps_the_annotation(repo: Path) -> None:
     assert plan.is_noop and plan.conflicts == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: two keys new to an existing config map (meta and tags) replace the "
-    "map, losing the customer's `access: protected`",
-)
 def test_owner_and_tags_together_keep_the_config_keys_outside_the_scope(repo: Path) -> None:
     session = ix.Session(repo, VENDOR, "catalog")
     [file] = session.plan_annotations([stewardship(tags=("finance",))]).files
@@ -233,11 +228,6 @@ def test_owner_and_tags_together_keep_the_config_keys_outside_the_scope(repo: Pa
     assert file.after.count("access: protected") == file.before.count("access: protected")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SDK bug: Catalog::changes reads an owner proposed but not merged yet as removed by "
-    "the customer (the pull's own fields do not name config)",
-)
 def test_a_pull_before_the_merge_keeps_the_proposed_owner(repo: Path) -> None:
     session = ix.Session(repo, VENDOR, "catalog")
     objects = [stewardship()]
