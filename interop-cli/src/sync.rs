@@ -397,9 +397,22 @@ pub(crate) fn print_plan(plan: &SyncPlan, style: &Style) {
             what
         );
     }
+    let count = |sign: &str| plan.changes.iter().filter(|c| c.kind.sign() == sign).count();
     println!(
-        "  {} file(s), +{} −{} lines",
-        plan.stats.files, plan.stats.insertions, plan.stats.deletions
+        "  {} {} added, {} {} changed, {} {} removed, {} {} renamed, {} {} moved; {} file(s), +{} −{} lines",
+        style.paint("32", "+"),
+        count("+"),
+        style.paint("33", "~"),
+        count("~"),
+        style.paint("31", "-"),
+        count("-"),
+        style.paint("33", "⇄"),
+        count("⇄"),
+        style.paint("33", "→"),
+        count("→"),
+        plan.stats.files,
+        plan.stats.insertions,
+        plan.stats.deletions
     );
     let mine: Vec<&VendorChange> = plan.vendor_changes.iter().collect();
     if !mine.is_empty() {

@@ -14,6 +14,21 @@ fn interop(dir: &Path, args: &[&str]) -> Output {
         .expect("running interop")
 }
 
+/// Command output with the commit ids (which depend on the clock) replaced.
+fn stable(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("main@") {
+        out.push_str(&rest[..i + 5]);
+        rest = &rest[i + 5..];
+        let hex = rest.chars().take_while(char::is_ascii_hexdigit).count();
+        out.push_str(if hex > 0 { "[commit]" } else { "" });
+        rest = &rest[hex..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
@@ -89,6 +104,7 @@ fn plan_apply_status_and_a_second_apply_that_writes_nothing() {
         stdout.contains("+ metric.shop.revenue_per_order"),
         "{stdout}"
     );
+    insta::assert_snapshot!("plan_of_a_new_metric", stable(&stdout));
     assert!(stdout.contains("+  - name: revenue_per_order"), "{stdout}");
 
     let out = interop(
@@ -173,6 +189,7 @@ fn conflicts_exit_2_and_resolve_settles_them() {
         stdout.contains("repo:   \"Net revenue per order.\""),
         "{stdout}"
     );
+    insta::assert_snapshot!("plan_with_a_conflict", stable(&stdout));
 
     let out = interop(dir, &args("resolve", &["bi-42", "description", "vendor"]));
     assert_eq!(
