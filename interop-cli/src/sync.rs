@@ -148,6 +148,7 @@ fn open(args: &SessionArgs) -> Result<SyncSession, CliError> {
     options.main_branch = args.main.clone();
     options.subdir = args.subdir.clone();
     options.limits = args.limits.limits();
+    options.progress = crate::progress::on_terminal();
     let credentials = match &args.token_env {
         Some(var) => Credentials::Token {
             username: args.token_user.clone(),
@@ -397,7 +398,12 @@ pub(crate) fn print_plan(plan: &SyncPlan, style: &Style) {
             what
         );
     }
-    let count = |sign: &str| plan.changes.iter().filter(|c| c.kind.sign() == sign).count();
+    let count = |sign: &str| {
+        plan.changes
+            .iter()
+            .filter(|c| c.kind.sign() == sign)
+            .count()
+    };
     println!(
         "  {} {} added, {} {} changed, {} {} removed, {} {} renamed, {} {} moved; {} file(s), +{} −{} lines",
         style.paint("32", "+"),
