@@ -35,7 +35,7 @@ fn calls(source: &dyn ProjectSource) -> Vec<Vec<(usize, usize)>> {
 
 #[test]
 fn every_file_is_counted_once_from_a_folder_and_from_a_commit() {
-    let folder = calls(&FolderSource::new(&shop()));
+    let folder = calls(&FolderSource::new(shop()));
     let dir = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| {
         let ok = std::process::Command::new("git")
