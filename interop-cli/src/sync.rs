@@ -617,9 +617,14 @@ pub fn resolve(args: ResolveArgs) -> Result<u8, CliError> {
         Choice::Repo
     };
     session.resolve(&args.id, &args.field, choice)?;
-    println!(
-        "Resolved {} {}: the {} side wins on the next sync.",
-        args.id, args.field, args.choice
-    );
+    if args.session.json {
+        let doc = serde_json::json!({"id": args.id, "field": args.field, "choice": args.choice});
+        println!("{doc}");
+    } else {
+        println!(
+            "Resolved {} {}: the {} side wins on the next sync.",
+            args.id, args.field, args.choice
+        );
+    }
     Ok(exit::OK)
 }

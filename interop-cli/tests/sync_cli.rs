@@ -191,12 +191,20 @@ fn conflicts_exit_2_and_resolve_settles_them() {
     );
     insta::assert_snapshot!("plan_with_a_conflict", stable(&stdout));
 
-    let out = interop(dir, &args("resolve", &["bi-42", "description", "vendor"]));
+    let out = interop(
+        dir,
+        &args("resolve", &["bi-42", "description", "vendor", "--json"]),
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        resolved,
+        serde_json::json!({"id": "bi-42", "field": "description", "choice": "vendor"})
     );
     let out = interop(dir, &args("plan", &["--state", "state.yml"]));
     assert_eq!(out.status.code(), Some(0));
