@@ -77,8 +77,10 @@ enum Command {
     )]
     Apply(sync::PlanArgs),
     /// What changed in the repo since the last agreed state, as changes for the vendor.
-    #[command(after_help = "Example:\n  interop pull --repo ./analytics --vendor acme-bi --json")]
-    Pull(sync::ReadArgs),
+    #[command(
+        after_help = "Examples:\n  interop pull --repo ./analytics --vendor acme-bi --json\n  interop pull --repo ./analytics --vendor acme-bi --state metrics.yml --out metrics.json\n\nWith --state and --out, the state file is written back (JSON) with the repo's changes applied."
+    )]
+    Pull(sync::PullArgs),
     /// Where a vendor's sync stands: its branch, agreed and proposed resources.
     #[command(after_help = "Example:\n  interop status --repo ./analytics --vendor acme-bi")]
     Status(sync::ReadArgs),
