@@ -78,6 +78,10 @@ pub struct PlanArgs {
     /// Where to write the sync record JSON (apply only).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Where to write the vendor's objects after the sync's changes from the repo (apply only;
+    /// JSON, the state file's schema).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 /// `interop status`.
@@ -382,7 +386,15 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
 
 /// The vendor's desired objects from a state file, category objects mapped for this repo.
 fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Result<Vec<Desired>> {
-    let file = read_state_file(path, limits)?;
+    desired_of(&read_state_file(path, limits)?, path, session)
+}
+
+/// What the SDK syncs for a state file read from `path`.
+fn desired_of(
+    file: &StateFile,
+    path: &Path,
+    session: &SyncSession,
+) -> anyhow::Result<Vec<Desired>> {
     let shown = path.display();
     let mut desired = file.objects.clone();
     if file.has_bi() {
@@ -394,8 +406,8 @@ fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Re
     if mapped {
         let view = RepoView::read(session).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let observability = interop_sdk::observability::Observability {
-            monitors: file.monitors,
-            descriptions: file.descriptions,
+            monitors: file.monitors.clone(),
+            descriptions: file.descriptions.clone(),
         };
         if observability != Default::default() {
             desired.extend(
@@ -406,7 +418,7 @@ fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Re
         }
         if !file.annotations.is_empty() {
             let catalog = interop_sdk::catalog::Catalog {
-                annotations: file.annotations,
+                annotations: file.annotations.clone(),
             };
             desired.extend(
                 catalog
@@ -571,7 +583,8 @@ pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
 /// `interop apply`.
 pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
     let session = open(&args.session)?;
-    let desired = read_state(&args.state, &args.session.limits.limits(), &session)?;
+    let file = read_state_file(&args.state, &args.session.limits.limits())?;
+    let desired = desired_of(&file, &args.state, &session)?;
     let plan = session.plan(&desired)?;
     let code = outcome(&plan, false);
     if !args.session.json {
@@ -581,6 +594,12 @@ pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
     let json = serde_json::to_string_pretty(&record).map_err(anyhow::Error::from)?;
     if let Some(path) = &args.record {
         std::fs::write(path, format!("{json}\n")).with_context(|| path.display().to_string())?;
+    }
+    if let Some(out) = &args.out {
+        let after = updated_state(file, &record.vendor_changes, &session)
+            .map_err(|e| anyhow!("{}: {e}", args.state.display()))?;
+        let text = serde_json::to_string_pretty(&after).map_err(anyhow::Error::from)?;
+        std::fs::write(out, format!("{text}\n")).with_context(|| out.display().to_string())?;
     }
     if args.session.json {
         println!("{json}");
