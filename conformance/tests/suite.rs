@@ -264,8 +264,8 @@ impl AdapterFactory for AmendingFactory {
 
 #[test]
 fn an_adapter_that_rewrites_whole_files_fails_on_the_bytes_it_did_not_mean_to_change() {
-    // It writes each YAML file it touches out again in its own style: four-space indents and
-    // no comments, as a YAML library's dump would.
+    // It writes each YAML file it touches out again in its own style, as a YAML library's dump
+    // would: everything under a top-level key indented two more spaces, no comments.
     let factory = AmendingFactory("rewrites whole files", |dir, changed| {
         for file in changed.iter().filter(|f| f.ends_with(".yml")) {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();
@@ -273,8 +273,11 @@ fn an_adapter_that_rewrites_whole_files_fails_on_the_bytes_it_did_not_mean_to_ch
                 .lines()
                 .filter(|l| !l.trim_start().starts_with('#'))
                 .map(|l| {
-                    let indent = l.len() - l.trim_start().len();
-                    format!("{}{}\n", " ".repeat(indent * 2), l.trim_start())
+                    if l.starts_with(' ') {
+                        format!("  {l}\n")
+                    } else {
+                        format!("{l}\n")
+                    }
                 })
                 .collect();
             std::fs::write(dir.join(file), rewritten).unwrap();
@@ -289,13 +292,24 @@ fn an_adapter_that_rewrites_whole_files_fails_on_the_bytes_it_did_not_mean_to_ch
     for id in ["bi.sync-twice-changes-nothing", "bi.metric-objects-two-way"] {
         let why = failure_of(&report, id);
         assert!(
-            why.contains("step 2 (sync): rewrites whole files rewrote the bytes of ")
+            why.contains("step 2 (sync): vendor rewrote the bytes of ")
                 && why.contains("although it did not change it"),
             "{id}: {why}"
         );
     }
-    let why = failure_of(&report, "bi.metric-objects-two-way");
-    assert!(why.contains("dropped the comment"), "{why}");
+    // Every failure of the step is in the report, the dropped comments too.
+    let metrics = report
+        .scenarios
+        .iter()
+        .find(|s| s.id == "bi.metric-objects-two-way")
+        .unwrap();
+    let failures: Vec<&String> = metrics.steps.iter().flat_map(|s| &s.failures).collect();
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.starts_with("vendor dropped the comment \"#")),
+        "{failures:?}"
+    );
 }
 
 #[test]
@@ -313,10 +327,9 @@ fn an_adapter_that_writes_outside_its_scope_fails_the_boundary() {
     let report = run_with(&scenarios(), &factory, &only, &reader_only());
     let why = failure_of(&report, "catalog.annotation-objects-two-way");
     assert!(
-        why.contains("step 2 (sync): ")
-            && why.contains("models/marts/finance/order_items.sql")
-            && why.contains("outside its category's boundary")
-            || why.contains("which holds no resource the sync changed"),
+        why.contains(
+            "step 2 (sync): vendor changed the SQL of model.shop.order_items, outside its category's boundary"
+        ),
         "{why}"
     );
 }
