@@ -162,11 +162,16 @@ fn the_example_adapters_wire_transcript_matches_the_schema() {
             }
             continue;
         }
-        let answer = answers.next().unwrap_or_else(|| panic!("no answer to {request}"));
+        let answer = answers
+            .next()
+            .unwrap_or_else(|| panic!("no answer to {request}"));
         pairs.push((request, answer));
     }
     assert!(answers.next().is_none(), "answers without a request");
-    assert!(shutdowns >= report.scenarios.len(), "one shutdown per session");
+    assert!(
+        shutdowns >= report.scenarios.len(),
+        "one shutdown per session"
+    );
     let (ops, error_kinds) = check_transcript(&pairs);
     assert_eq!(ops, all_ops());
     assert!(error_kinds.contains("scope"), "{error_kinds:?}");

@@ -47,8 +47,8 @@ fn the_readme_scenario_passes_as_written() {
 #[test]
 fn the_readme_scenario_broken_on_purpose_fails_at_the_pull() {
     let text = readme_example().replace(
-        "metric: {name: largest_order, label: Biggest order}",
-        "metric: {name: largest_order, label: Largest order}",
+        "metric: {name: largest_charge, label: Biggest charge}",
+        "metric: {name: largest_charge, label: Largest charge}",
     );
     let report = run_text(&text);
     let why = report.scenarios[0].why.clone().unwrap_or_default();
