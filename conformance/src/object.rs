@@ -177,7 +177,7 @@ pub enum ObjectSpec {
         /// The tool's id for the object.
         id: String,
         /// The object.
-        object: CategoryObject,
+        object: Box<CategoryObject>,
     },
 }
 
@@ -240,7 +240,10 @@ impl ObjectSpec {
                 )));
             }
             let object = CategoryObject::read(key, &id, map[key.as_str()].clone()).map_err(fail)?;
-            return Ok(ObjectSpec::Category { id, object });
+            return Ok(ObjectSpec::Category {
+                id,
+                object: Box::new(object),
+            });
         }
         serde_json::from_value(value.clone())
             .map(ObjectSpec::Generic)
@@ -364,7 +367,7 @@ impl CategoryObjects {
             if let Some(key) = target_key(object) {
                 out.keyed.insert(key, id.clone());
             }
-            match object.clone() {
+            match (**object).clone() {
                 CategoryObject::SemanticModel(o) => out.bi.semantic_models.push(o),
                 CategoryObject::Metric(o) => out.bi.metrics.push(o),
                 CategoryObject::SavedQuery(o) => out.bi.saved_queries.push(o),
@@ -447,7 +450,10 @@ impl CategoryObjects {
         }
         let mut out = Vec::new();
         let mut push = |object: CategoryObject, id: String| {
-            out.push(ObjectSpec::Category { id, object });
+            out.push(ObjectSpec::Category {
+                id,
+                object: Box::new(object),
+            });
         };
         for o in bi_objects.semantic_models {
             push(CategoryObject::SemanticModel(o.clone()), o.id);
@@ -568,11 +574,10 @@ mod tests {
             "metric": {"name": "order_count", "type": "simple", "semantic_model": "orders", "agg": "count"}
         });
         let spec = ObjectSpec::from_json(&wire).unwrap();
-        let ObjectSpec::Category {
-            object: CategoryObject::Metric(m),
-            ..
-        } = &spec
-        else {
+        let ObjectSpec::Category { object, .. } = &spec else {
+            panic!("{spec:?}");
+        };
+        let CategoryObject::Metric(m) = object.as_ref() else {
             panic!("{spec:?}");
         };
         assert_eq!(m.id, "m-1");

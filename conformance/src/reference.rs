@@ -296,8 +296,10 @@ fn apply_changes(
             .iter()
             .filter(|c| {
                 let id = id_of(c);
-                !matches!(v.objects.get(&id), Some(ObjectSpec::Generic(_)))
-                    && !(matches!(c, VendorChange::Updated { .. }) && v.conflicts.contains_key(&id))
+                let generic = matches!(v.objects.get(&id), Some(ObjectSpec::Generic(_)));
+                let held =
+                    matches!(c, VendorChange::Updated { .. }) && v.conflicts.contains_key(&id);
+                !(generic || held)
             })
             .cloned()
             .collect();
