@@ -1040,6 +1040,26 @@ fn last_key(field: &str) -> Option<&str> {
 /// of the plan already appends to the same `columns` list joins that entry: a column new to
 /// the file gets one entry, however many of its fields the plan sets.
 fn push_edit(edits: &mut Vec<FileEdit>, edit: FileEdit) {
+    // Sets of one path with maps of different keys (fields of a map missing from the file,
+    // each creating it) join into one Set, so the second does not replace the first.
+    if let FileEdit::Yaml(YamlEdit::Set {
+        path,
+        value: Value::Object(new),
+    }) = &edit
+    {
+        for earlier in edits.iter_mut() {
+            if let FileEdit::Yaml(YamlEdit::Set {
+                path: p,
+                value: Value::Object(set),
+            }) = earlier
+                && p == path
+                && new.keys().all(|k| !set.contains_key(k))
+            {
+                set.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+                return;
+            }
+        }
+    }
     if let FileEdit::Yaml(YamlEdit::Append {
         path,
         value: Value::Object(new),
