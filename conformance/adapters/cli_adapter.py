@@ -4,7 +4,9 @@
 It speaks the adapter protocol (interop.conformance/v1, conformance/README.md) on stdin/stdout
 and keeps the "tool" as a list of objects per vendor. Each sync writes the objects to a state
 file and runs `interop apply --push --json`; `pull` and `resolve` are the commands of the same
-name. Nothing here is Rust: any language that can run a command and read JSON can integrate.
+name. Category objects (`{id, category, metric: {...}}`) go into the state file's lists
+(`metrics:`, `monitors:`, `annotations:` ...), and come back through `--out`, which writes the
+lists again after the repo's changes. Nothing here is Rust: any language that can run a command and read JSON can integrate.
 
     interop conformance --adapter "python3 conformance/adapters/cli_adapter.py"
 
@@ -70,13 +72,73 @@ def set_field(value, path, new):
             at = found
 
 
+# Each category object type, its list in the state file, and its category.
+TYPES = {
+    "semantic_model": ("semantic_models", "bi"),
+    "metric": ("metrics", "bi"),
+    "saved_query": ("saved_queries", "bi"),
+    "dashboard": ("dashboards", "bi"),
+    "transform": ("transforms", "bi"),
+    "monitor": ("monitors", "observability"),
+    "description": ("descriptions", "observability"),
+    "annotation": ("annotations", "catalog"),
+}
+# Known by target and column rather than by an id.
+BY_TARGET = ("description", "annotation")
+
+
 class Tool:
     """One vendor: its repo, category, objects and the conflicts of its last sync."""
 
     def __init__(self, vendor, category, repo, workdir):
         self.vendor, self.category, self.repo, self.workdir = vendor, category, repo, workdir
         self.objects = {}
+        # Category objects: id -> (type, body as the state file holds it).
+        self.items = {}
         self.conflicts = {}
+
+    def put_item(self, o):
+        kinds = [k for k in o if k not in ("id", "category")]
+        if len(kinds) != 1 or kinds[0] not in TYPES:
+            raise Failure("input", f"object {o.get('id')}: one object type, found {kinds}")
+        kind = kinds[0]
+        if TYPES[kind][1] != self.category or o["category"] != self.category:
+            raise Failure("input", f"object {o['id']}: a {self.category} tool has no {kind} objects")
+        body = dict(o[kind])
+        if kind not in BY_TARGET:
+            body["id"] = o["id"]
+        self.items[o["id"]] = (kind, body)
+
+    def listed(self):
+        out = list(self.objects.values())
+        for oid, (kind, body) in self.items.items():
+            shown = {k: v for k, v in body.items() if k != "id"}
+            out.append({"id": oid, "category": self.category, kind: shown})
+        return out
+
+    def state(self):
+        state = {"objects": list(self.objects.values())}
+        for kind, body in self.items.values():
+            state.setdefault(TYPES[kind][0], []).append(body)
+        return state
+
+    def take_items(self, path):
+        """The category objects as `--out` wrote them back; target-keyed ones keep their ids."""
+        with open(path) as f:
+            after = json.load(f)
+        before = self.items
+        self.items = {}
+        for kind, (key, _category) in TYPES.items():
+            for body in after.get(key, []):
+                if kind in BY_TARGET:
+                    same = [oid for oid, (k, b) in before.items() if k == kind
+                            and b["target"] == body["target"] and b.get("column") == body.get("column")]
+                    target = body["target"]
+                    oid = same[0] if same else f"{kind}:{target['kind']}.{target['name']}" + (
+                        f"/{body['column']}" if body.get("column") else "")
+                else:
+                    oid = body["id"]
+                self.items[oid] = (kind, body)
 
     def args(self):
         return ["--repo", self.repo, "--vendor", self.vendor, "--category", self.category,
@@ -85,6 +147,8 @@ class Tool:
     def take(self, changes):
         for change in changes:
             oid = change["id"]
+            if self.items and oid not in self.objects:
+                continue  # the category objects come back through --out
             if change["change"] == "created":
                 self.objects.setdefault(oid, dict(change["state"], id=oid))
             elif change["change"] == "updated" and oid in self.objects:
@@ -98,9 +162,12 @@ class Tool:
 
     def sync(self):
         state = os.path.join(self.workdir, "state.json")
+        out = os.path.join(self.workdir, "after.json")
         with open(state, "w") as f:
-            json.dump({"objects": list(self.objects.values())}, f)
-        record = json.loads(interop("apply", *self.args(), "--state", state, "--push"))
+            json.dump(self.state(), f)
+        record = json.loads(interop("apply", *self.args(), "--state", state, "--push", "--out", out))
+        if self.items:
+            self.take_items(out)
         self.conflicts = {
             (c["id"], c["path"]): (c.get("vendor"), c.get("repo")) for c in record["conflicts"]
         }
@@ -108,7 +175,15 @@ class Tool:
         return record
 
     def pull(self):
-        changes = json.loads(interop("pull", *self.args()))
+        if not self.items:
+            changes = json.loads(interop("pull", *self.args()))
+        else:
+            state = os.path.join(self.workdir, "state.json")
+            out = os.path.join(self.workdir, "after.json")
+            with open(state, "w") as f:
+                json.dump(self.state(), f)
+            changes = json.loads(interop("pull", *self.args(), "--state", state, "--out", out))
+            self.take_items(out)
         self.take(changes)
         return {"changes": changes}
 
@@ -147,14 +222,18 @@ def handle(tools, request):
     tool = tools[vendor]
     if op == "put":
         for o in request["objects"]:
-            tool.objects[o["id"]] = o
+            if "category" in o:
+                tool.put_item(o)
+            else:
+                tool.objects[o["id"]] = o
         return {}
     if op == "delete":
         for oid in request["ids"]:
             tool.objects.pop(oid, None)
+            tool.items.pop(oid, None)
         return {}
     if op == "list":
-        return {"objects": list(tool.objects.values())}
+        return {"objects": tool.listed()}
     if op == "sync":
         return tool.sync()
     if op == "pull":

@@ -22,7 +22,7 @@ use interop_sdk::{Choice, Scope, SessionError, SessionOptions, SyncSession, Vend
 use serde_json::{Value, json};
 
 use crate::adapter::{Adapter, AdapterError, AdapterFactory};
-use crate::object::ObjectSpec;
+use crate::object::{CategoryObjects, MapError, ObjectSpec};
 use crate::protocol::{ErrorKind, Op, PROTOCOL, Request, Response};
 
 /// The categories the reference implements, and their scopes.
@@ -53,6 +53,9 @@ struct Vendor {
     objects: BTreeMap<String, ObjectSpec>,
     /// The conflicts of the last sync, by object id: field → (vendor, repo) values.
     conflicts: Conflicts,
+    /// Whether the tool holds its category's own objects (put at least once): then the repo's
+    /// changes reach it through the category's mapping, not as resource states.
+    category_objects: bool,
 }
 
 /// The reference integration's state: its vendors.
@@ -150,6 +153,7 @@ impl ReferenceVendor {
                 workdir: workdir.to_path_buf(),
                 objects: BTreeMap::new(),
                 conflicts: BTreeMap::new(),
+                category_objects: false,
             },
         );
         Ok(json!({}))
@@ -162,7 +166,23 @@ impl ReferenceVendor {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| (ErrorKind::Input, e.to_string()))?;
         let v = self.vendor(vendor)?;
+        for spec in &specs {
+            if let ObjectSpec::Category { id, object } = spec
+                && object.category() != v.category
+            {
+                return Err((
+                    ErrorKind::Input,
+                    format!(
+                        "object {id}: a {} tool has no {} objects (they belong to {})",
+                        v.category,
+                        object.type_key(),
+                        object.category()
+                    ),
+                ));
+            }
+        }
         for spec in specs {
+            v.category_objects |= matches!(spec, ObjectSpec::Category { .. });
             v.objects.insert(spec.id().to_string(), spec);
         }
         Ok(json!({}))
@@ -182,7 +202,16 @@ impl ReferenceVendor {
     fn sync(&mut self, name: &str) -> Answer {
         let v = self.vendor(name)?;
         let session = Self::session(name, v)?;
-        let desired: Vec<_> = v.objects.values().map(ObjectSpec::to_desired).collect();
+        let mut desired: Vec<_> = v
+            .objects
+            .values()
+            .filter_map(ObjectSpec::to_desired)
+            .collect();
+        desired.extend(
+            CategoryObjects::gather(v.objects.values())
+                .to_desired(&session)
+                .map_err(map_error)?,
+        );
         let plan = session.plan(&desired).map_err(session_error)?;
         let record = session.apply(plan, true).map_err(session_error)?;
         v.conflicts.clear();
@@ -192,7 +221,7 @@ impl ReferenceVendor {
                 (c.conflict.vendor.clone(), c.conflict.repo.clone()),
             );
         }
-        apply_changes(v, &record.vendor_changes);
+        apply_changes(v, &record.vendor_changes, &session)?;
         serde_json::to_value(&record).map_err(|e| (ErrorKind::Internal, e.to_string()))
     }
 
@@ -200,7 +229,7 @@ impl ReferenceVendor {
         let v = self.vendor(name)?;
         let session = Self::session(name, v)?;
         let changes = session.pull().map_err(session_error)?;
-        apply_changes(v, &changes);
+        apply_changes(v, &changes, &session)?;
         Ok(json!({"changes": changes}))
     }
 
@@ -233,8 +262,63 @@ impl ReferenceVendor {
     }
 }
 
+fn map_error(e: MapError) -> (ErrorKind, String) {
+    match e {
+        MapError::Session(e) => session_error(e),
+        MapError::Invalid(message) => (ErrorKind::Input, message),
+    }
+}
+
 /// The tool applies what the repo changed, keeping its own value where a field is in conflict.
-fn apply_changes(v: &mut Vendor, changes: &[VendorChange]) {
+/// A tool with category objects reads the changes through its category's mapping (an object in
+/// conflict keeps the tool's value as a whole until resolved); its generic objects, if any,
+/// take the changes of their own ids.
+fn apply_changes(
+    v: &mut Vendor,
+    changes: &[VendorChange],
+    session: &SyncSession,
+) -> Result<(), (ErrorKind, String)> {
+    if v.category_objects {
+        let id_of = |c: &VendorChange| match c {
+            VendorChange::Created { id, .. }
+            | VendorChange::Updated { id, .. }
+            | VendorChange::Deleted { id, .. } => id.clone(),
+        };
+        let generic: Vec<VendorChange> = changes
+            .iter()
+            .filter(|c| {
+                matches!(v.objects.get(&id_of(c)), Some(ObjectSpec::Generic(_)))
+                    && !matches!(c, VendorChange::Created { .. })
+            })
+            .cloned()
+            .collect();
+        let mapped: Vec<VendorChange> = changes
+            .iter()
+            .filter(|c| {
+                let id = id_of(c);
+                let generic = matches!(v.objects.get(&id), Some(ObjectSpec::Generic(_)));
+                let held =
+                    matches!(c, VendorChange::Updated { .. }) && v.conflicts.contains_key(&id);
+                !(generic || held)
+            })
+            .cloned()
+            .collect();
+        let after = CategoryObjects::gather(v.objects.values())
+            .after(&v.category, &mapped, session)
+            .map_err(map_error)?;
+        v.objects.retain(|_, o| matches!(o, ObjectSpec::Generic(_)));
+        for object in after {
+            v.objects.insert(object.id().to_string(), object);
+        }
+        apply_generic(v, &generic);
+    } else {
+        apply_generic(v, changes);
+    }
+    Ok(())
+}
+
+/// Resource-state changes applied to generic objects.
+fn apply_generic(v: &mut Vendor, changes: &[VendorChange]) {
     for change in changes {
         match change {
             VendorChange::Created { id, state, .. } => {

@@ -124,7 +124,7 @@ impl Report {
         out
     }
 
-    /// One line per category: `bi: reference 7/7, nice-to-have 1/1`.
+    /// One line per category: `BI reference 7/7, nice-to-have 1/1`.
     pub fn summary(&self) -> Vec<String> {
         self.tallies()
             .into_iter()
@@ -145,9 +145,14 @@ impl Report {
                         )
                     })
                     .collect();
-                format!("{category}: {}", parts.join(", "))
+                format!("{} {}", category_name(&category), parts.join(", "))
             })
             .collect()
+    }
+
+    /// The summary, one category per line, as the last lines of a run's output.
+    pub fn summary_text(&self) -> String {
+        self.summary().iter().map(|l| format!("{l}\n")).collect()
     }
 
     /// The readable table (markdown): per scenario its category, level, result and why.
@@ -182,7 +187,7 @@ impl Report {
                 s.level.as_str()
             );
         }
-        let _ = writeln!(out);
+        let _ = writeln!(out, "\n## Summary\n");
         for line in self.summary() {
             let _ = writeln!(out, "- {line}");
         }
@@ -285,6 +290,26 @@ impl Report {
     }
 }
 
+/// A category as people write it: `BI`, `Catalog`, `Reverse ETL`; `any` for requirements across
+/// categories is `All categories`.
+pub fn category_name(category: &str) -> String {
+    match category {
+        "bi" => "BI".into(),
+        "elt" => "ELT".into(),
+        "ml" => "ML".into(),
+        "reverse_etl" | "reverse-etl" => "Reverse ETL".into(),
+        "any" => "All categories".into(),
+        other => {
+            let spaced = other.replace(['_', '-'], " ");
+            let mut chars = spaced.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,8 +379,8 @@ mod tests {
         assert_eq!(
             report.summary(),
             [
-                "bi: reference 1/2, nice-to-have 1/1",
-                "catalog: reference 0/0 (1 skipped)"
+                "BI reference 1/2, nice-to-have 1/1",
+                "Catalog reference 0/0 (1 skipped)"
             ]
         );
         insta::assert_snapshot!("table", report.table());

@@ -634,15 +634,29 @@ impl Ctx<'_> {
                 else {
                     return Err(format!("{} has no object {id} to edit", v()));
                 };
-                if let Some(value) = object.get_mut("value") {
-                    merge_patch(value, set);
+                // A category object's body is under its type key; a generic one's is `value`.
+                let body_key = match object.as_object() {
+                    Some(map) if map.contains_key("category") => {
+                        map.keys().find(|k| *k != "id" && *k != "category").cloned()
+                    }
+                    _ => None,
+                };
+                if let Some(key) = body_key {
+                    merge_patch(&mut object[key.as_str()], set);
+                    if let Some(name) = rename {
+                        object[key.as_str()]["name"] = json!(name);
+                    }
                 } else {
-                    object["value"] = set.clone();
-                }
-                if let Some(name) = rename {
-                    object["name"] = json!(name);
-                    if object["value"].get("name").is_some() {
-                        object["value"]["name"] = json!(name);
+                    if let Some(value) = object.get_mut("value") {
+                        merge_patch(value, set);
+                    } else {
+                        object["value"] = set.clone();
+                    }
+                    if let Some(name) = rename {
+                        object["name"] = json!(name);
+                        if object["value"].get("name").is_some() {
+                            object["value"]["name"] = json!(name);
+                        }
                     }
                 }
                 self.call(Op::Put {

@@ -175,7 +175,8 @@ pub enum Action {
         /// The vendor (default: the only one).
         #[serde(default)]
         vendor: Option<String>,
-        /// The objects (the generic form `{id, kind, name, value, file?}`; see `object`).
+        /// The objects (a category object `{id, category, <type>: {...}}` or the generic form
+        /// `{id, kind, name, value, file?}`; see `object`).
         objects: Vec<Value>,
     },
     /// Vendor: edit fields of objects already in the tool (a merge patch on `value`, and
@@ -186,7 +187,8 @@ pub enum Action {
         vendor: Option<String>,
         /// The object's id.
         id: String,
-        /// Keys to set in the object's `value` (null removes a key); nested maps merge.
+        /// Keys to set in the object's `value` (a category object: its body) — null removes a
+        /// key; nested maps merge.
         #[serde(default)]
         set: Value,
         /// A new name (a vendor rename).

@@ -190,3 +190,227 @@ fn an_adapter_that_dies_is_reported_with_its_stderr() {
     );
     assert!(why.contains("no licence key"), "{why}");
 }
+
+/// Runs `git` in `dir`, as the adapter's own tooling would.
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Broken Adapter")
+        .env("GIT_AUTHOR_EMAIL", "broken@example.com")
+        .env("GIT_COMMITTER_NAME", "Broken Adapter")
+        .env("GIT_COMMITTER_EMAIL", "broken@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The reference integration, whose sync branch is then amended by `amend` (given the
+/// checkout and the files the sync changed) and force-pushed: what an integration that
+/// post-processes its own output does.
+struct Amending {
+    inner: ReferenceAdapter,
+    repos: BTreeMap<String, String>,
+    amend: fn(&std::path::Path, &[String]),
+}
+
+impl Adapter for Amending {
+    fn call(&mut self, request: &Request) -> Result<Response, AdapterError> {
+        if let Op::Open { vendor, repo, .. } = &request.op {
+            self.repos.insert(vendor.clone(), repo.clone());
+        }
+        let mut response = self.inner.call(request)?;
+        if let (Op::Sync { vendor }, Some(result)) = (&request.op, response.result.as_mut())
+            && result["created_commit"] == json!(true)
+        {
+            let branch = result["branch"].as_str().unwrap().to_string();
+            let work = tempfile::tempdir().unwrap();
+            let dir = work.path();
+            git(dir, &["clone", "-q", &self.repos[vendor], "."]);
+            git(dir, &["checkout", "-q", &branch]);
+            let changed: Vec<String> = git(dir, &["diff", "--name-only", "HEAD~1", "HEAD"])
+                .lines()
+                .map(str::to_string)
+                .collect();
+            (self.amend)(dir, &changed);
+            git(dir, &["commit", "-qa", "--amend", "--no-edit"]);
+            git(dir, &["push", "-qf", "origin", &branch]);
+            result["commit"] = json!(git(dir, &["rev-parse", "HEAD"]).trim());
+        }
+        Ok(response)
+    }
+}
+
+struct AmendingFactory(&'static str, fn(&std::path::Path, &[String]));
+
+impl AdapterFactory for AmendingFactory {
+    fn start(&self) -> Result<Box<dyn Adapter>, AdapterError> {
+        Ok(Box::new(Amending {
+            inner: ReferenceAdapter::default(),
+            repos: BTreeMap::new(),
+            amend: self.1,
+        }))
+    }
+
+    fn describe(&self) -> String {
+        self.0.into()
+    }
+}
+
+#[test]
+fn an_adapter_that_rewrites_whole_files_fails_on_the_bytes_it_did_not_mean_to_change() {
+    // It writes each YAML file it touches out again in its own style, as a YAML library's dump
+    // would: everything under a top-level key indented two more spaces, no comments.
+    let factory = AmendingFactory("rewrites whole files", |dir, changed| {
+        for file in changed.iter().filter(|f| f.ends_with(".yml")) {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            let rewritten: String = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .map(|l| {
+                    if l.starts_with(' ') {
+                        format!("  {l}\n")
+                    } else {
+                        format!("{l}\n")
+                    }
+                })
+                .collect();
+            std::fs::write(dir.join(file), rewritten).unwrap();
+        }
+    });
+    let only = Filter {
+        ids: vec!["sync-twice".into(), "metric-objects-two-way".into()],
+        ..Filter::default()
+    };
+    let report = run_with(&scenarios(), &factory, &only, &reader_only());
+    assert!(!report.passed());
+    for id in ["bi.sync-twice-changes-nothing", "bi.metric-objects-two-way"] {
+        let why = failure_of(&report, id);
+        assert!(
+            why.contains("step 2 (sync): vendor rewrote the bytes of ")
+                && why.contains("although it did not change it"),
+            "{id}: {why}"
+        );
+    }
+    // Every failure of the step is in the report, the dropped comments too.
+    let metrics = report
+        .scenarios
+        .iter()
+        .find(|s| s.id == "bi.metric-objects-two-way")
+        .unwrap();
+    let failures: Vec<&String> = metrics.steps.iter().flat_map(|s| &s.failures).collect();
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.starts_with("vendor dropped the comment \"#")),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn an_adapter_that_writes_outside_its_scope_fails_the_boundary() {
+    // A catalog that also "tidies" the SQL of the model it documents.
+    let factory = AmendingFactory("writes outside its scope", |dir, _| {
+        let sql = dir.join("models/marts/finance/order_items.sql");
+        let text = std::fs::read_to_string(&sql).unwrap();
+        std::fs::write(&sql, text.replace("select", "SELECT")).unwrap();
+    });
+    let only = Filter {
+        ids: vec!["catalog.annotation-objects-two-way".into()],
+        ..Filter::default()
+    };
+    let report = run_with(&scenarios(), &factory, &only, &reader_only());
+    let why = failure_of(&report, "catalog.annotation-objects-two-way");
+    assert!(
+        why.contains(
+            "step 2 (sync): vendor changed the SQL of model.shop.order_items, outside its category's boundary"
+        ),
+        "{why}"
+    );
+}
+
+#[test]
+fn an_adapter_that_duplicates_on_rename_fails_the_rename_scenario() {
+    // When the repo renames an object, it keeps the old one and adds the renamed resource as
+    // a new object: the next sync writes the old name back next to the new one.
+    #[derive(Default)]
+    struct Duplicating {
+        inner: ReferenceAdapter,
+    }
+    impl Adapter for Duplicating {
+        fn call(&mut self, request: &Request) -> Result<Response, AdapterError> {
+            let Op::Pull { vendor } = &request.op else {
+                return self.inner.call(request);
+            };
+            let list = Request {
+                seq: request.seq,
+                op: Op::List {
+                    vendor: vendor.clone(),
+                },
+            };
+            let before = self.inner.call(&list)?.result.unwrap()["objects"].clone();
+            let response = self.inner.call(request)?;
+            let mut objects = Vec::new();
+            for change in response.result.as_ref().unwrap()["changes"]
+                .as_array()
+                .unwrap()
+            {
+                let old = before
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|o| o["id"] == change["id"]);
+                if change["change"] == "updated"
+                    && let Some(old) = old
+                    && old["name"] != change["state"]["name"]
+                {
+                    objects.push(old.clone());
+                    let mut new = change["state"].clone();
+                    new["id"] = change["unique_id"].clone();
+                    objects.push(new);
+                }
+            }
+            if !objects.is_empty() {
+                self.inner.call(&Request {
+                    seq: request.seq,
+                    op: Op::Put {
+                        vendor: vendor.clone(),
+                        objects,
+                    },
+                })?;
+            }
+            Ok(response)
+        }
+    }
+    struct DuplicatingFactory;
+    impl AdapterFactory for DuplicatingFactory {
+        fn start(&self) -> Result<Box<dyn Adapter>, AdapterError> {
+            Ok(Box::new(Duplicating::default()))
+        }
+        fn describe(&self) -> String {
+            "duplicates on rename".into()
+        }
+    }
+    let only = Filter {
+        ids: vec!["customer-rename".into()],
+        ..Filter::default()
+    };
+    let report = run_with(&scenarios(), &DuplicatingFactory, &only, &reader_only());
+    let why = failure_of(&report, "bi.customer-rename-keeps-identity");
+    assert!(
+        why.contains(
+            r#"expected vendor's objects to include {"id":"bi-1","name":"average_order_revenue"}"#
+        ),
+        "{why}"
+    );
+    assert!(
+        why.contains(r#"expected no vendor's objects like {"name":"revenue_per_order"}"#)
+            || why.contains("revenue_per_order"),
+        "{why}"
+    );
+}

@@ -102,6 +102,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             dir.join("report.json").display()
         );
     }
+    // The summary again, last, where a long run's output ends.
+    eprint!("{}", report.summary_text());
     Ok(if report.passed() {
         exit::OK
     } else {

@@ -69,7 +69,7 @@ enum Command {
     Conformance(conformance::Args),
     /// Show what a sync would do: repo changes, changes for the vendor, conflicts. Writes nothing.
     #[command(
-        after_help = "Examples:\n  interop plan --repo ./analytics --vendor acme-bi --state metrics.yml\n  interop plan --repo https://git.example.com/acme/dbt.git --token-env GIT_TOKEN --vendor acme-bi --state metrics.yml --json\n\nThe state file lists the vendor's objects:\n  objects:\n    - id: bi-42\n      kind: metric\n      name: revenue_per_order\n      value: {label: Revenue per order, type: derived, expr: revenue / nullif(order_count, 0), input_metrics: [{name: revenue}, {name: order_count}]}\n\nExit codes: 0 ok, 1 changes pending (--check), 2 conflicts, 3 bad input, 4 repo moved."
+        after_help = "Examples:\n  interop plan --repo ./analytics --vendor acme-bi --state metrics.yml\n  interop plan --repo https://git.example.com/acme/dbt.git --token-env GIT_TOKEN --vendor acme-bi --state metrics.yml --json\n\nThe state file lists the vendor's objects:\n  objects:\n    - id: bi-42\n      kind: metric\n      name: revenue_per_order\n      value: {label: Revenue per order, type: derived, expr: revenue / nullif(order_count, 0), input_metrics: [{name: revenue}, {name: order_count}]}\n\nNext to objects, the SDK's category objects: semantic_models, metrics, saved_queries, dashboards, transforms (bi); monitors, descriptions (observability); annotations (catalog).\n\nExit codes: 0 ok, 1 changes pending (--check), 2 conflicts, 3 bad input, 4 repo moved."
     )]
     Plan(sync::PlanArgs),
     /// Sync: commit the repo side on the vendor's branch (interop/<vendor>), store the new base, push with --push.
@@ -78,8 +78,10 @@ enum Command {
     )]
     Apply(sync::PlanArgs),
     /// What changed in the repo since the last agreed state, as changes for the vendor.
-    #[command(after_help = "Example:\n  interop pull --repo ./analytics --vendor acme-bi --json")]
-    Pull(sync::ReadArgs),
+    #[command(
+        after_help = "Examples:\n  interop pull --repo ./analytics --vendor acme-bi --json\n  interop pull --repo ./analytics --vendor acme-bi --state metrics.yml --out metrics.json\n\nWith --state and --out, the state file is written back (JSON) with the repo's changes applied."
+    )]
+    Pull(sync::PullArgs),
     /// Where a vendor's sync stands: its branch, agreed and proposed resources.
     #[command(after_help = "Example:\n  interop status --repo ./analytics --vendor acme-bi")]
     Status(sync::ReadArgs),

@@ -1,12 +1,15 @@
 //! `interop plan|apply|pull|status|resolve`: a vendor's sync session from the command line. The
 //! vendor's desired objects come from a state file (YAML or JSON, the SDK's schema): resource
-//! states under `objects:`, and the category objects under `monitors:` / `descriptions:`
+//! states under `objects:`, and the category objects under `semantic_models:` / `metrics:` /
+//! `saved_queries:` / `dashboards:` / `transforms:` (BI), `monitors:` / `descriptions:`
 //! (observability) and `annotations:` (catalog), mapped into the repo the session reads.
+//! `interop pull --state FILE --out FILE` writes the state file back with the repo's changes.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
+use interop_sdk::bi::{self, BiObjects, RepoInfo};
 use interop_sdk::mapping::RepoView;
 use interop_sdk::sync::git::{Credentials, GitError};
 use interop_sdk::sync::model::ResourceKind;
@@ -15,7 +18,7 @@ use interop_sdk::sync::safety::Limits;
 use interop_sdk::{
     Choice, Desired, Scope, SessionError, SessionOptions, SyncPlan, SyncSession, VendorChange,
 };
-use serde::Deserialize;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::exit;
@@ -75,13 +78,31 @@ pub struct PlanArgs {
     /// Where to write the sync record JSON (apply only).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Where to write the vendor's objects after the sync's changes from the repo (apply only;
+    /// JSON, the state file's schema).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
-/// `interop pull` / `interop status`.
+/// `interop status`.
 #[derive(clap::Args, Debug)]
 pub struct ReadArgs {
     #[command(flatten)]
     session: SessionArgs,
+}
+
+/// `interop pull`.
+#[derive(clap::Args, Debug)]
+pub struct PullArgs {
+    #[command(flatten)]
+    session: SessionArgs,
+    /// The vendor's objects before the pull (a state file, YAML or JSON).
+    #[arg(long, value_name = "FILE", requires = "out")]
+    state: Option<PathBuf>,
+    /// Where to write the vendor's objects after the repo's changes (JSON, the state file's
+    /// schema).
+    #[arg(long, value_name = "FILE", requires = "state")]
+    out: Option<PathBuf>,
 }
 
 /// `interop resolve`.
@@ -99,21 +120,36 @@ pub struct ResolveArgs {
 }
 
 /// The state file: the vendor's desired objects.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Serialize)]
 struct StateFile {
-    /// The objects, as resource states (read and checked one by one, see [`read_objects`]).
-    #[serde(skip)]
+    /// The objects, as resource states (read and checked one by one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     objects: Vec<Desired>,
+    /// BI objects: semantic models, metrics, saved queries, dashboards, transforms.
+    #[serde(flatten)]
+    bi: BiObjects,
     /// Observability monitors.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     monitors: Vec<interop_sdk::observability::Monitor>,
     /// Descriptions of monitored resources.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     descriptions: Vec<interop_sdk::observability::Description>,
     /// Catalog annotations.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     annotations: Vec<interop_sdk::catalog::Annotation>,
+}
+
+impl StateFile {
+    fn has_bi(&self) -> bool {
+        self.bi != BiObjects::default()
+    }
+
+    fn has_category_objects(&self) -> bool {
+        self.has_bi()
+            || !self.monitors.is_empty()
+            || !self.descriptions.is_empty()
+            || !self.annotations.is_empty()
+    }
 }
 
 fn scope_of(category: &str) -> anyhow::Result<Scope> {
@@ -203,10 +239,44 @@ impl From<SessionError> for CliError {
 const OBJECT_KEYS: &[&str] = &["id", "kind", "name", "value", "file"];
 
 /// The top-level keys of a state file.
-const STATE_KEYS: &[&str] = &["objects", "monitors", "descriptions", "annotations"];
+const STATE_KEYS: &[&str] = &[
+    "objects",
+    "semantic_models",
+    "metrics",
+    "saved_queries",
+    "dashboards",
+    "transforms",
+    "monitors",
+    "descriptions",
+    "annotations",
+];
 
-/// Reads the state file (resource states under `objects`, category objects under `monitors`,
-/// `descriptions` and `annotations`); every error names the file, line, column and YAML path.
+/// The items of the category list `key` of a state file, each checked by serde; an error
+/// points at the item (`metrics[2]: missing field `agg``).
+fn category_items<T: serde::de::DeserializeOwned>(
+    root: &yaml::Node,
+    key: &str,
+    at: &dyn Fn(&yaml::Node, &str, String) -> anyhow::Error,
+) -> anyhow::Result<Vec<T>> {
+    let Some(node) = root.get(key) else {
+        return Ok(vec![]);
+    };
+    let Some(items) = node.as_seq() else {
+        return Err(at(node, key, format!("'{key}' must be a list")));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_json::from_value(item.to_json())
+                .map_err(|e| at(item, &format!("{key}[{i}]"), e.to_string()))
+        })
+        .collect()
+}
+
+/// Reads the state file (resource states under `objects`, category objects under the BI keys,
+/// `monitors`, `descriptions` and `annotations`); every error names the file, line, column and
+/// YAML path.
 fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
     let shown = path.display();
     let bytes = std::fs::read(path).with_context(|| shown.to_string())?;
@@ -236,8 +306,7 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
         return Err(at(
             &root,
             "",
-            "a state file is a mapping with 'objects', 'monitors', 'descriptions' or 'annotations'"
-                .into(),
+            format!("a state file is a mapping with {}", STATE_KEYS.join(", ")),
         ));
     };
     for (key, _) in entries {
@@ -253,21 +322,20 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
             ));
         }
     }
-    // The category objects: serde checks them; errors point at their list.
-    let mut file = StateFile::default();
-    for key in ["monitors", "descriptions", "annotations"] {
-        if let Some(node) = root.get(key) {
-            let mut one = serde_json::Map::new();
-            one.insert(key.into(), node.to_json());
-            let parsed: StateFile = serde_json::from_value(Value::Object(one))
-                .map_err(|e| at(node, key, e.to_string()))?;
-            match key {
-                "monitors" => file.monitors = parsed.monitors,
-                "descriptions" => file.descriptions = parsed.descriptions,
-                _ => file.annotations = parsed.annotations,
-            }
-        }
-    }
+    // The category objects: serde checks them one by one; errors point at the item.
+    let mut file = StateFile {
+        objects: vec![],
+        bi: BiObjects {
+            semantic_models: category_items(&root, "semantic_models", &at)?,
+            metrics: category_items(&root, "metrics", &at)?,
+            saved_queries: category_items(&root, "saved_queries", &at)?,
+            dashboards: category_items(&root, "dashboards", &at)?,
+            transforms: category_items(&root, "transforms", &at)?,
+        },
+        monitors: category_items(&root, "monitors", &at)?,
+        descriptions: category_items(&root, "descriptions", &at)?,
+        annotations: category_items(&root, "annotations", &at)?,
+    };
     let Some(objects) = root.get("objects") else {
         return Ok(file);
     };
@@ -319,15 +387,28 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
 
 /// The vendor's desired objects from a state file, category objects mapped for this repo.
 fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Result<Vec<Desired>> {
-    let file = read_state_file(path, limits)?;
-    let mut desired = file.objects;
+    desired_of(&read_state_file(path, limits)?, path, session)
+}
+
+/// What the SDK syncs for a state file read from `path`.
+fn desired_of(
+    file: &StateFile,
+    path: &Path,
+    session: &SyncSession,
+) -> anyhow::Result<Vec<Desired>> {
+    let shown = path.display();
+    let mut desired = file.objects.clone();
+    if file.has_bi() {
+        let repo = RepoInfo::read(session).map_err(|e| anyhow!("{shown}: {e}"))?;
+        desired.extend(bi::to_desired(&file.bi, &repo).map_err(|e| anyhow!("{shown}: {e}"))?);
+    }
     let mapped =
         !file.monitors.is_empty() || !file.descriptions.is_empty() || !file.annotations.is_empty();
     if mapped {
         let view = RepoView::read(session).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let observability = interop_sdk::observability::Observability {
-            monitors: file.monitors,
-            descriptions: file.descriptions,
+            monitors: file.monitors.clone(),
+            descriptions: file.descriptions.clone(),
         };
         if observability != Default::default() {
             desired.extend(
@@ -338,7 +419,7 @@ fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Re
         }
         if !file.annotations.is_empty() {
             let catalog = interop_sdk::catalog::Catalog {
-                annotations: file.annotations,
+                annotations: file.annotations.clone(),
             };
             desired.extend(
                 catalog
@@ -526,7 +607,8 @@ pub fn plan(args: PlanArgs) -> Result<u8, CliError> {
 /// `interop apply`.
 pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
     let session = open(&args.session)?;
-    let desired = read_state(&args.state, &args.session.limits.limits(), &session)?;
+    let file = read_state_file(&args.state, &args.session.limits.limits())?;
+    let desired = desired_of(&file, &args.state, &session)?;
     let plan = session.plan(&desired)?;
     let code = outcome(&plan, false);
     if !args.session.json {
@@ -536,6 +618,12 @@ pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
     let json = serde_json::to_string_pretty(&record).map_err(anyhow::Error::from)?;
     if let Some(path) = &args.record {
         std::fs::write(path, format!("{json}\n")).with_context(|| path.display().to_string())?;
+    }
+    if let Some(out) = &args.out {
+        let after = updated_state(file, &record.vendor_changes, &session)
+            .map_err(|e| anyhow!("{}: {e}", args.state.display()))?;
+        let text = serde_json::to_string_pretty(&after).map_err(anyhow::Error::from)?;
+        std::fs::write(out, format!("{text}\n")).with_context(|| out.display().to_string())?;
     }
     if args.session.json {
         println!("{json}");
@@ -554,10 +642,76 @@ pub fn apply(args: PlanArgs) -> Result<u8, CliError> {
     Ok(code)
 }
 
+/// The vendor's objects in `file` after the repo's `changes`: each category through its own
+/// reverse mapping; resource states by id (resources new in the repo join `objects` only when
+/// the file has no category objects, which would claim them).
+fn updated_state(
+    mut file: StateFile,
+    changes: &[VendorChange],
+    session: &SyncSession,
+) -> anyhow::Result<StateFile> {
+    if file.has_bi() {
+        let repo = RepoInfo::read(session)?;
+        file.bi = bi::apply_changes(&file.bi, &repo, changes)?;
+    }
+    if !file.monitors.is_empty() || !file.descriptions.is_empty() || !file.annotations.is_empty() {
+        let view = RepoView::read(session)?;
+        let mut observability = interop_sdk::observability::Observability {
+            monitors: std::mem::take(&mut file.monitors),
+            descriptions: std::mem::take(&mut file.descriptions),
+        };
+        if observability != Default::default() {
+            let mine = observability.changes(changes, &view);
+            observability.apply(&mine);
+        }
+        file.monitors = observability.monitors;
+        file.descriptions = observability.descriptions;
+        if !file.annotations.is_empty() {
+            let mut catalog = interop_sdk::catalog::Catalog {
+                annotations: std::mem::take(&mut file.annotations),
+            };
+            let mine = catalog.changes(changes, &view);
+            catalog.apply(&mine);
+            file.annotations = catalog.annotations;
+        }
+    }
+    let adopt = !file.has_category_objects();
+    for change in changes {
+        match change {
+            VendorChange::Created { id, state, .. } if adopt => {
+                if !file.objects.iter().any(|d| &d.id == id) {
+                    file.objects.push(Desired {
+                        id: id.clone(),
+                        state: state.clone(),
+                    });
+                }
+            }
+            VendorChange::Created { .. } => {}
+            VendorChange::Updated { id, state, .. } => {
+                if let Some(d) = file.objects.iter_mut().find(|d| &d.id == id) {
+                    d.state = state.clone();
+                }
+            }
+            VendorChange::Deleted { id, .. } => file.objects.retain(|d| &d.id != id),
+        }
+    }
+    Ok(file)
+}
+
 /// `interop pull`.
-pub fn pull(args: ReadArgs) -> Result<u8, CliError> {
+pub fn pull(args: PullArgs) -> Result<u8, CliError> {
     let session = open(&args.session)?;
+    let before = match &args.state {
+        Some(path) => Some(read_state_file(path, &args.session.limits.limits())?),
+        None => None,
+    };
     let changes = session.pull()?;
+    if let (Some(before), Some(out)) = (before, &args.out) {
+        let after = updated_state(before, &changes, &session)
+            .map_err(|e| anyhow!("{}: {e}", args.state.as_ref().expect("given").display()))?;
+        let json = serde_json::to_string_pretty(&after).map_err(anyhow::Error::from)?;
+        std::fs::write(out, format!("{json}\n")).with_context(|| out.display().to_string())?;
+    }
     if args.session.json {
         println!(
             "{}",

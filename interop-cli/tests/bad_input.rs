@@ -274,7 +274,7 @@ fn state_file_with_an_unknown_field_exits_3() {
 #[test]
 fn state_file_with_an_unknown_top_level_key_exits_3() {
     let s = Setup::new();
-    s.state(&format!("{STATE}dashboards: []\n"));
+    s.state(&format!("{STATE}dashbords: []\n"));
     insta::assert_snapshot!(s.bad(&session("plan", &["--state", "state.yml"])));
 }
 

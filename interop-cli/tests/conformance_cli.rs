@@ -40,7 +40,15 @@ fn the_reference_passes_and_the_report_is_written() {
         stdout.contains("| bi.sync-twice-changes-nothing | bi | reference | pass |"),
         "{stdout}"
     );
-    assert!(stdout.contains("- bi: reference 1/1"), "{stdout}");
+    assert!(
+        stdout.contains("## Summary\n\n- BI reference 1/1\n"),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).ends_with("BI reference 1/1\n"),
+        "{}",
+        text(&out.stderr)
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
             .unwrap();
@@ -84,7 +92,7 @@ fn an_adapter_that_does_not_speak_the_protocol_fails_with_exit_1() {
         stdout.contains("the adapter's answer to `hello` is not a protocol response"),
         "{stdout}"
     );
-    assert!(stdout.contains("catalog: reference 0/"), "{stdout}");
+    assert!(stdout.contains("Catalog reference 0/"), "{stdout}");
 }
 
 #[test]

@@ -445,3 +445,235 @@ fn monitors_and_annotations_in_a_state_file_are_mapped() {
     assert_eq!(plan["changes"][0]["resource"], "model.shop.order_items");
     assert_eq!(plan["conflicts"], serde_json::json!([]));
 }
+
+/// A BI tool's state file: a semantic model, simple and ratio metrics, a saved query, a
+/// dashboard and a transform.
+const BI_STATE: &str = r#"semantic_models:
+  - id: lk-view-payments
+    name: payments
+    model: stg_stripe__payments
+    agg_time_dimension: created_at
+    entities:
+      - {id: lk-payment, name: payment, type: primary, expr: payment_id}
+    dimensions:
+      - {id: lk-method, name: payment_method, type: categorical, label: Payment method}
+      - {id: lk-pay-status, name: payment_status, type: categorical, expr: status}
+      - {id: lk-pay-created, name: created_at, type: time, granularity: day}
+metrics:
+  - id: lk-m-1
+    name: charge_attempts
+    label: Charge attempts
+    type: simple
+    semantic_model: payments
+    agg: count
+    expr: payment_id
+  - id: lk-m-2
+    name: failed_charges
+    label: Failed charges
+    filter: "{{ Dimension('payment__payment_status') }} = 'failed'"
+    type: simple
+    semantic_model: payments
+    agg: count
+    expr: payment_id
+  - id: lk-m-3
+    name: charge_failure_rate
+    label: Charge failure rate
+    type: ratio
+    numerator: {name: failed_charges}
+    denominator: {name: charge_attempts}
+saved_queries:
+  - id: lk-q-1
+    name: charges_by_method
+    label: Charges by method
+    metrics: [charge_attempts, charge_failure_rate]
+    group_by: ["Dimension('payment__payment_method')"]
+dashboards:
+  - id: lk-d-1
+    name: payments_health
+    label: Payments health
+    maturity: high
+    owner: {name: Payments team, email: payments@shop.example}
+    depends_on:
+      - {type: metric, name: charge_failure_rate}
+      - {type: model, name: stg_stripe__payments}
+transforms:
+  - id: lk-pdt-1
+    name: daily_charge_attempts
+    folder: marts/bi
+    owner: "@payments-analytics"
+    description: Charges per day.
+    sql: |
+      select
+          cast(created_at as date) as charge_date,
+          count(*) as charge_attempts
+      from {{ ref('stg_stripe__payments') }}
+      group by 1
+"#;
+
+#[test]
+fn a_bi_state_file_is_synced_and_read_back_with_the_customers_edit() {
+    let tmp = setup();
+    let dir = tmp.path();
+    let repo = dir.join("repo");
+    std::fs::write(dir.join("bi.yml"), BI_STATE).unwrap();
+    let looker = |cmd: &'static str, extra: &[&'static str]| {
+        let mut v = vec![cmd, "--repo", "repo", "--vendor", "looker"];
+        v.extend_from_slice(extra);
+        interop(dir, &v)
+    };
+    let out = looker("apply", &["--state", "bi.yml", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut resources: Vec<&str> = record["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["resource"].as_str().unwrap())
+        .collect();
+    resources.sort();
+    for expected in [
+        "exposure.shop.payments_health",
+        "metric.shop.charge_attempts",
+        "metric.shop.charge_failure_rate",
+        "metric.shop.failed_charges",
+        "model.shop.daily_charge_attempts",
+        "saved_query.shop.charges_by_method",
+    ] {
+        assert!(resources.contains(&expected), "{expected} in {resources:?}");
+    }
+    let sql = git(
+        &repo,
+        &[
+            "show",
+            "interop/looker:models/marts/bi/daily_charge_attempts.sql",
+        ],
+    );
+    assert!(sql.contains("ref('stg_stripe__payments')"), "{sql}");
+
+    // The customer merges the sync branch; syncing the same file again proposes nothing.
+    git(
+        &repo,
+        &["merge", "-q", "--no-ff", "-m", "bi", "interop/looker"],
+    );
+    let out = looker("plan", &["--state", "bi.yml", "--check", "--json"]);
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{again:#}");
+
+    // Read back before the customer edits anything: the objects as sent, through the mapping
+    // both ways.
+    let out = looker("pull", &["--state", "bi.yml", "--out", "sent.json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // (The repo's own semantic layer arrives too, under the ids the SDK suggests.)
+    let sent = vendor_objects(&std::fs::read(dir.join("sent.json")).unwrap());
+    let count = |key: &str| sent[key].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        [
+            count("semantic_models"),
+            count("metrics"),
+            count("saved_queries"),
+            count("dashboards"),
+            count("transforms")
+        ],
+        [1, 3, 1, 1, 1],
+        "{sent:#}"
+    );
+    assert_eq!(sent["metrics"][0]["label"], "Charge attempts");
+    assert_eq!(
+        sent["metrics"][1]["filter"],
+        "{{ Dimension('payment__payment_status') }} = 'failed'"
+    );
+
+    // The customer renames a metric's label on main.
+    let grep = git(&repo, &["grep", "-l", "label: Charge attempts"]);
+    let file = grep.lines().next().expect("the metric's file");
+    let path = repo.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("label: Charge attempts", "label: Payment attempts"),
+    )
+    .unwrap();
+    git(&repo, &["commit", "-qam", "relabel"]);
+
+    let out = looker("pull", &["--state", "bi.yml", "--out", "back.json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("~ lk-m-1 (metric.shop.charge_attempts): label"),
+        "{stdout}"
+    );
+    let back = vendor_objects(&std::fs::read(dir.join("back.json")).unwrap());
+    let mut expected = sent.clone();
+    expected["metrics"][0]["label"] = "Payment attempts".into();
+    assert_eq!(back, expected);
+
+    // Read back as the tool's own file, it syncs as a no-op.
+    let out = looker("plan", &["--state", "back.json", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// A state file's BI objects that carry the tool's own ids (`lk-…`).
+fn vendor_objects(json: &[u8]) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_slice(json).unwrap();
+    for list in value.as_object_mut().unwrap().values_mut() {
+        list.as_array_mut()
+            .unwrap()
+            .retain(|o| o["id"].as_str().is_some_and(|id| id.starts_with("lk-")));
+    }
+    value
+}
+
+#[test]
+fn a_bad_bi_object_is_located_in_the_state_file() {
+    let tmp = setup();
+    let dir = tmp.path();
+    let broken = BI_STATE.replace(
+        "    agg: count\n    expr: payment_id\n  - id: lk-m-2",
+        "    expr: payment_id\n  - id: lk-m-2",
+    );
+    std::fs::write(dir.join("bi.yml"), broken).unwrap();
+    let out = interop(
+        dir,
+        &[
+            "plan", "--repo", "repo", "--vendor", "looker", "--state", "bi.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bi.yml:13:5: metrics[0]: missing field `agg`"),
+        "{stderr}"
+    );
+
+    let dangling = BI_STATE.replace(
+        "semantic_model: payments\n    agg: count\n    expr: payment_id\n  - id: lk-m-2",
+        "semantic_model: charges\n    agg: count\n    expr: payment_id\n  - id: lk-m-2",
+    );
+    std::fs::write(dir.join("bi.yml"), dangling).unwrap();
+    let out = interop(
+        dir,
+        &[
+            "plan", "--repo", "repo", "--vendor", "looker", "--state", "bi.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bi.yml: lk-m-1:"), "{stderr}");
+    assert!(stderr.contains("charges"), "{stderr}");
+}

@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
+use interop_sdk::bi::{self, BiObjects, RepoInfo};
+use interop_sdk::catalog::Catalog;
+use interop_sdk::mapping::RepoView;
+use interop_sdk::observability::Observability;
 use interop_sdk::sync::git::Credentials;
 use interop_sdk::sync::scaffold::{ScaffoldOptions, init_project};
 use interop_sdk::{
@@ -23,16 +27,159 @@ use serde_json::{Value, json};
 
 /// One connected vendor: where the repo is, and the tool's objects.
 struct Tool {
+    category: String,
     scope: Scope,
     repo: String,
     cache: PathBuf,
     objects: Vec<Desired>,
+    /// The tool's category objects (`{id, category, <type>: {...}}` on the wire): id, type
+    /// and the object as the SDK's category module reads it.
+    items: Vec<Item>,
     /// Fields in conflict after the last sync: (id, field) → (the tool's value, the repo's).
     conflicts: BTreeMap<(String, String), (Option<Value>, Option<Value>)>,
 }
 
 /// An error answer: kind and message.
 type Failure = (&'static str, String);
+
+/// A category object: its id, its type (`metric`, `monitor`, `annotation` ...) and its body.
+#[derive(Clone)]
+struct Item {
+    id: String,
+    kind: String,
+    body: Value,
+}
+
+/// Each object type, the list it belongs to in the SDK's category objects, and its category.
+const TYPES: [(&str, &str, &str); 8] = [
+    ("semantic_model", "semantic_models", "bi"),
+    ("metric", "metrics", "bi"),
+    ("saved_query", "saved_queries", "bi"),
+    ("dashboard", "dashboards", "bi"),
+    ("transform", "transforms", "bi"),
+    ("monitor", "monitors", "observability"),
+    ("description", "descriptions", "observability"),
+    ("annotation", "annotations", "catalog"),
+];
+
+/// Whether objects of this type are known by target and column rather than by an id.
+fn keyed_by_target(kind: &str) -> bool {
+    kind == "description" || kind == "annotation"
+}
+
+impl Item {
+    fn read(object: &Value, category: &str) -> Result<Item, Failure> {
+        let id = text(object, "id")?;
+        let map = object
+            .as_object()
+            .ok_or(("input", "an object is a mapping".into()))?;
+        let kinds: Vec<&String> = map
+            .keys()
+            .filter(|k| *k != "id" && *k != "category")
+            .collect();
+        let [kind] = kinds.as_slice() else {
+            return Err((
+                "input",
+                format!("object {id}: one object type, found {kinds:?}"),
+            ));
+        };
+        let Some((_, _, of)) = TYPES.iter().find(|(t, _, _)| t == kind) else {
+            return Err(("input", format!("object {id}: unknown object type {kind}")));
+        };
+        if *of != category || map.get("category").and_then(Value::as_str) != Some(category) {
+            return Err((
+                "input",
+                format!("object {id}: a {category} tool has no {kind} objects"),
+            ));
+        }
+        let mut body = map[kind.as_str()].clone();
+        if !keyed_by_target(kind)
+            && let Some(b) = body.as_object_mut()
+        {
+            b.insert("id".into(), json!(id));
+        }
+        Ok(Item {
+            id,
+            kind: kind.to_string(),
+            body,
+        })
+    }
+
+    fn wire(&self, category: &str) -> Value {
+        let mut body = self.body.clone();
+        if let Some(b) = body.as_object_mut() {
+            b.remove("id");
+        }
+        json!({"id": self.id, "category": category, self.kind.clone(): body})
+    }
+}
+
+/// The items gathered the way the SDK's category module reads them
+/// (`{"metrics": [...], "monitors": [...], ...}`).
+fn gathered(items: &[Item]) -> Value {
+    let mut lists = serde_json::Map::new();
+    for item in items {
+        let list = TYPES
+            .iter()
+            .find(|(t, ..)| *t == item.kind)
+            .map(|(_, l, _)| *l)
+            .unwrap_or("");
+        lists
+            .entry(list.to_string())
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .expect("a list")
+            .push(item.body.clone());
+    }
+    Value::Object(lists)
+}
+
+/// The SDK's category objects split back into items; objects known by target keep the id
+/// the tool gave them, new ones get `<type>:<target>/<column>`.
+fn split(lists: &Value, before: &[Item]) -> Vec<Item> {
+    let mut out = Vec::new();
+    for (kind, list, _) in TYPES {
+        for body in lists
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let id = if keyed_by_target(kind) {
+                let same =
+                    |b: &Value| b["target"] == body["target"] && b["column"] == body["column"];
+                before
+                    .iter()
+                    .find(|i| i.kind == kind && same(&i.body))
+                    .map(|i| i.id.clone())
+                    .unwrap_or_else(|| {
+                        let target = &body["target"];
+                        let mut id = format!(
+                            "{kind}:{}.{}",
+                            target["kind"].as_str().unwrap_or(""),
+                            target["name"].as_str().unwrap_or("")
+                        );
+                        if let Some(column) = body["column"].as_str() {
+                            id = format!("{id}/{column}");
+                        }
+                        id
+                    })
+            } else {
+                body["id"].as_str().unwrap_or_default().to_string()
+            };
+            out.push(Item {
+                id,
+                kind: kind.to_string(),
+                body: body.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn input<T>(r: Result<T, impl std::fmt::Display>) -> Result<T, Failure> {
+    r.map_err(|e| ("input", e.to_string()))
+}
 
 fn sdk(e: SessionError) -> Failure {
     let kind = match &e {
@@ -121,8 +268,82 @@ impl Tool {
         .map_err(sdk)
     }
 
-    /// The tool takes in what changed in the repo; a field in conflict keeps the tool's value.
-    fn take(&mut self, changes: &[VendorChange]) {
+    /// What the SDK syncs: the generic objects as they are, the category objects through
+    /// their category's mapping for this repo.
+    fn desired(&self, session: &SyncSession) -> Result<Vec<Desired>, Failure> {
+        let mut out = self.objects.clone();
+        if self.items.is_empty() {
+            return Ok(out);
+        }
+        let lists = gathered(&self.items);
+        match self.category.as_str() {
+            "bi" => {
+                let objects: BiObjects = input(serde_json::from_value(lists))?;
+                let repo = RepoInfo::read(session).map_err(sdk)?;
+                out.extend(input(bi::to_desired(&objects, &repo))?);
+            }
+            "observability" => {
+                let objects: Observability = input(serde_json::from_value(lists))?;
+                let view = RepoView::read(session).map_err(sdk)?;
+                out.extend(input(objects.to_desired(&view))?);
+            }
+            _ => {
+                let objects: Catalog = input(serde_json::from_value(lists))?;
+                let view = RepoView::read(session).map_err(sdk)?;
+                out.extend(input(objects.to_desired(&view))?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The tool takes in what changed in the repo; a field in conflict keeps the tool's value
+    /// (for a category object: the whole object, until resolved).
+    fn take(&mut self, changes: &[VendorChange], session: &SyncSession) -> Result<(), Failure> {
+        if self.items.is_empty() {
+            self.take_generic(changes);
+            return Ok(());
+        }
+        let mine = |id: &String| self.objects.iter().any(|o| &o.id == id);
+        let (generic, mapped): (Vec<VendorChange>, Vec<VendorChange>) =
+            changes.iter().cloned().partition(|c| match c {
+                VendorChange::Updated { id, .. } | VendorChange::Deleted { id, .. } => mine(id),
+                VendorChange::Created { .. } => false,
+            });
+        let in_conflict = |id: &String| self.conflicts.keys().any(|(c, _)| c == id);
+        let mapped: Vec<VendorChange> = mapped
+            .into_iter()
+            .filter(|c| !matches!(c, VendorChange::Updated { id, .. } if in_conflict(id)))
+            .collect();
+        let lists = gathered(&self.items);
+        let after = match self.category.as_str() {
+            "bi" => {
+                let objects: BiObjects = input(serde_json::from_value(lists))?;
+                let repo = RepoInfo::read(session).map_err(sdk)?;
+                input(serde_json::to_value(input(bi::apply_changes(
+                    &objects, &repo, &mapped,
+                ))?))?
+            }
+            "observability" => {
+                let mut objects: Observability = input(serde_json::from_value(lists))?;
+                let view = RepoView::read(session).map_err(sdk)?;
+                let changes = objects.changes(&mapped, &view);
+                objects.apply(&changes);
+                input(serde_json::to_value(objects))?
+            }
+            _ => {
+                let mut objects: Catalog = input(serde_json::from_value(lists))?;
+                let view = RepoView::read(session).map_err(sdk)?;
+                let changes = objects.changes(&mapped, &view);
+                objects.apply(&changes);
+                input(serde_json::to_value(objects))?
+            }
+        };
+        self.items = split(&after, &self.items);
+        self.take_generic(&generic);
+        Ok(())
+    }
+
+    fn take_generic(&mut self, changes: &[VendorChange]) {
         for change in changes {
             match change {
                 VendorChange::Created { id, state, .. } => {
@@ -183,7 +404,8 @@ fn handle(tools: &mut BTreeMap<String, Tool>, request: &Value) -> Result<Value, 
     }
     let vendor = text(request, "vendor")?;
     if op == "open" {
-        let scope = match text(request, "category")?.as_str() {
+        let category = text(request, "category")?;
+        let scope = match category.as_str() {
             "bi" => Scope::bi(),
             "catalog" => Scope::catalog(),
             "observability" => Scope::observability(),
@@ -196,10 +418,12 @@ fn handle(tools: &mut BTreeMap<String, Tool>, request: &Value) -> Result<Value, 
         tools.insert(
             vendor,
             Tool {
+                category,
                 scope,
                 repo,
                 cache: workdir.join("cache"),
                 objects: Vec::new(),
+                items: Vec::new(),
                 conflicts: BTreeMap::new(),
             },
         );
@@ -211,11 +435,17 @@ fn handle(tools: &mut BTreeMap<String, Tool>, request: &Value) -> Result<Value, 
     match op.as_str() {
         "put" => {
             let objects = request.get("objects").cloned().unwrap_or(json!([]));
-            let objects: Vec<Desired> =
-                serde_json::from_value(objects).map_err(|e| ("input", e.to_string()))?;
+            let objects: Vec<Value> = input(serde_json::from_value(objects))?;
             for object in objects {
-                tool.objects.retain(|o| o.id != object.id);
-                tool.objects.push(object);
+                if object.get("category").is_some() {
+                    let item = Item::read(&object, &tool.category)?;
+                    tool.items.retain(|i| i.id != item.id);
+                    tool.items.push(item);
+                } else {
+                    let object: Desired = input(serde_json::from_value(object))?;
+                    tool.objects.retain(|o| o.id != object.id);
+                    tool.objects.push(object);
+                }
             }
             Ok(json!({}))
         }
@@ -223,12 +453,18 @@ fn handle(tools: &mut BTreeMap<String, Tool>, request: &Value) -> Result<Value, 
             let ids: Vec<String> = serde_json::from_value(request["ids"].clone())
                 .map_err(|e| ("input", e.to_string()))?;
             tool.objects.retain(|o| !ids.contains(&o.id));
+            tool.items.retain(|i| !ids.contains(&i.id));
             Ok(json!({}))
         }
-        "list" => Ok(json!({ "objects": tool.objects })),
+        "list" => {
+            let mut objects: Vec<Value> = tool.objects.iter().map(|o| json!(o)).collect();
+            objects.extend(tool.items.iter().map(|i| i.wire(&tool.category)));
+            Ok(json!({ "objects": objects }))
+        }
         "sync" => {
             let session = tool.session(&vendor)?;
-            let plan = session.plan(&tool.objects).map_err(sdk)?;
+            let desired = tool.desired(&session)?;
+            let plan = session.plan(&desired).map_err(sdk)?;
             let record = session.apply(plan, true).map_err(sdk)?;
             tool.conflicts = record
                 .conflicts
@@ -240,12 +476,13 @@ fn handle(tools: &mut BTreeMap<String, Tool>, request: &Value) -> Result<Value, 
                     )
                 })
                 .collect();
-            tool.take(&record.vendor_changes);
+            tool.take(&record.vendor_changes, &session)?;
             serde_json::to_value(&record).map_err(|e| ("internal", e.to_string()))
         }
         "pull" => {
-            let changes = tool.session(&vendor)?.pull().map_err(sdk)?;
-            tool.take(&changes);
+            let session = tool.session(&vendor)?;
+            let changes = session.pull().map_err(sdk)?;
+            tool.take(&changes, &session)?;
             Ok(json!({ "changes": changes }))
         }
         "resolve" => {
