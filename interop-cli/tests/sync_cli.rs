@@ -677,3 +677,37 @@ fn a_bad_bi_object_is_located_in_the_state_file() {
     assert!(stderr.contains("bi.yml: lk-m-1:"), "{stderr}");
     assert!(stderr.contains("charges"), "{stderr}");
 }
+
+#[test]
+fn a_second_sync_before_the_merge_keeps_its_new_metrics_apart_from_the_repos() {
+    let tmp = setup();
+    let dir = tmp.path();
+    std::fs::write(dir.join("bi.yml"), BI_STATE).unwrap();
+    let looker = |cmd: &'static str, extra: &[&'static str]| {
+        let mut v = vec![cmd, "--repo", "repo", "--vendor", "looker"];
+        v.extend_from_slice(extra);
+        interop(dir, &v)
+    };
+    let first: serde_json::Value =
+        serde_json::from_slice(&looker("apply", &["--state", "bi.yml", "--json"]).stdout).unwrap();
+    assert_eq!(first["created_commit"], true);
+    // Nobody merged: the metrics proposed are not in main, and no metric of main (the shop's
+    // `sessions` looks much like `charge_attempts`) is taken for a customer's rename of them.
+    let out = looker("apply", &["--state", "bi.yml", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["created_commit"], false, "{again:#}");
+    assert_eq!(again["commit"], first["commit"]);
+    let mine: Vec<&serde_json::Value> = again["vendor_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"].as_str().is_some_and(|id| id.starts_with("lk-")))
+        .collect();
+    assert!(mine.is_empty(), "{mine:#?}");
+}

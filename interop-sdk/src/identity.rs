@@ -49,10 +49,15 @@ pub fn unique_id_for(package: &str, state: &ResourceState) -> String {
 }
 
 /// Matches vendor ids (agreed before, or desired now) with repo resources.
+///
+/// `existed_at_proposal` tells whether a unique id was already in the repo when the open sync
+/// branch was proposed: a resource the vendor proposed but nobody merged yet cannot have been
+/// renamed by the customer into one of those.
 pub fn match_identities(
     state: &SyncState,
     vendor: &BTreeMap<String, ResourceState>,
     repo: &BTreeMap<String, ResourceState>,
+    existed_at_proposal: &dyn Fn(&str) -> bool,
 ) -> Identities {
     let mut out = Identities::default();
     let claim = |out: &mut Identities, id: &str, uid: &str| {
@@ -102,8 +107,11 @@ pub fn match_identities(
             .filter(|(v, _)| !ids.contains(v))
             .map(|(_, s)| s.name.as_str())
             .collect();
+        let only_proposed = !state.agreed.contains_key(*id);
         let best = best_match(&agreed.state, repo, |uid, s| {
-            !out.claimed.contains(uid) && !taken_by_vendor.contains(s.name.as_str())
+            !out.claimed.contains(uid)
+                && !taken_by_vendor.contains(s.name.as_str())
+                && !(only_proposed && existed_at_proposal(uid))
         });
         if let Some(uid) = best {
             claim(&mut out, id, &uid);
@@ -129,8 +137,12 @@ pub fn match_identities(
 
 /// The repo resource that `state` most likely became after a rename by the customer: the one
 /// of the same kind, under another name, whose fields match best (at least half of them).
-pub fn renamed(state: &ResourceState, repo: &BTreeMap<String, ResourceState>) -> Option<String> {
-    best_match(state, repo, |_, s| s.name != state.name)
+pub fn renamed(
+    state: &ResourceState,
+    repo: &BTreeMap<String, ResourceState>,
+    allowed: impl Fn(&str) -> bool,
+) -> Option<String> {
+    best_match(state, repo, |uid, s| s.name != state.name && allowed(uid))
 }
 
 /// The repo resource of `state`'s kind, among those `allowed`, whose fields match `state`'s
@@ -222,7 +234,7 @@ mod tests {
         .into();
         let vendor: BTreeMap<String, ResourceState> =
             [("m1".to_string(), metric("revenue", "order_total"))].into();
-        let ids = match_identities(&state, &vendor, &repo);
+        let ids = match_identities(&state, &vendor, &repo, &|_| false);
         assert_eq!(ids.matched["m1"], "metric.shop.gmv");
         assert!(!ids.claimed.contains("metric.shop.other"));
     }

@@ -473,6 +473,28 @@ impl SyncSession {
 
     /// Reads the main branch's project and the states of the resources in scope. Both are
     /// kept for the next call: an unchanged tree is neither read nor turned into states again.
+    /// The unique ids in the project as it was just before `commit` (its first parent): for a
+    /// sync branch's commit, the repo the proposal was made against. `None` when unknown.
+    fn ids_before(&self, commit: Option<&str>) -> Option<BTreeSet<String>> {
+        let oid = git2::Oid::from_str(commit?).ok()?;
+        let parent = self
+            .store
+            .repository()
+            .find_commit(oid)
+            .ok()?
+            .parent_id(0)
+            .ok()?;
+        let source = self.store.tree_source(parent, &self.options.subdir).ok()?;
+        let project = self.reader.read_shared(&source).ok()?;
+        Some(
+            project
+                .resources
+                .iter()
+                .map(|r| r.unique_id.to_string())
+                .collect(),
+        )
+    }
+
     fn read_repo(&self) -> Result<(git2::Oid, Arc<Project>, Arc<RepoStates>), SessionError> {
         let main = self
             .store
@@ -581,7 +603,23 @@ impl SyncSession {
         let branch = self.branch()?;
         let branch_ref = format!("refs/heads/{branch}");
         let branch_expected = self.store.ref_target(&branch_ref)?;
-        settle_proposals(&mut state, repo, branch_expected.is_none());
+        // The unique ids the repo had when the open sync branch was proposed, read only when
+        // a rename check needs them.
+        let at_proposal: std::cell::OnceCell<Option<BTreeSet<String>>> = Default::default();
+        let proposal_commit = state.proposal_commit.clone();
+        let existed_at_proposal = |uid: &str| {
+            at_proposal
+                .get_or_init(|| self.ids_before(proposal_commit.as_deref()))
+                .as_ref()
+                .is_some_and(|ids| ids.contains(uid))
+        };
+        settle_proposals(
+            &mut state,
+            repo,
+            branch_expected.is_none(),
+            &existed_at_proposal,
+            scope,
+        );
         if desired.is_none() {
             // The vendor holds what was agreed, less what it asked to remove.
             vendor = state
@@ -592,7 +630,7 @@ impl SyncSession {
                 .collect();
         }
 
-        let identities = match_identities(&state, &vendor, repo);
+        let identities = match_identities(&state, &vendor, repo, &existed_at_proposal);
         // A name is checked where it would be written: a new resource, or a vendor rename.
         for (id, wanted) in &vendor {
             let current = identities.matched.get(id).and_then(|u| repo.get(u));
@@ -1101,6 +1139,8 @@ fn settle_proposals(
     state: &mut SyncState,
     repo: &BTreeMap<String, ResourceState>,
     branch_gone: bool,
+    existed_at_proposal: &dyn Fn(&str) -> bool,
+    scope: &Scope,
 ) {
     let proposed = std::mem::take(&mut state.proposed);
     for (id, mut p) in proposed {
@@ -1122,12 +1162,25 @@ fn settle_proposals(
             .get(&id)
             .map(|s| s.state.value.clone())
             .or_else(|| p.before.as_ref().map(|b| b.value.clone()));
-        // The customer may have renamed it right after merging.
+        // The customer may have renamed it right after merging: into a resource the repo did
+        // not have when it was proposed, when it is new.
+        let new = !state.agreed.contains_key(&id);
         let current = repo
             .get(&p.unique_id)
-            .or_else(|| crate::identity::renamed(&p.state, repo).and_then(|uid| repo.get(&uid)))
-            .map(|s| &s.value);
-        let accepted = match (current, &baseline) {
+            .or_else(|| {
+                crate::identity::renamed(&p.state, repo, |uid| !(new && existed_at_proposal(uid)))
+                    .and_then(|uid| repo.get(&uid))
+            })
+            // As the merge sees it: fields the vendor owns only on what it created are not its
+            // to compare elsewhere.
+            .map(|s| {
+                if state.created.contains(&id) {
+                    s.value.clone()
+                } else {
+                    scope.without_created_only(s.kind, &s.value)
+                }
+            });
+        let accepted = match (current.as_ref(), &baseline) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(now), Some(b)) => {
