@@ -36,6 +36,16 @@ fn create(target: &ResourceState) -> Vec<ResourceOp> {
             None => vec![],
         };
     }
+    if target.kind == crate::model::ResourceKind::Analysis {
+        return match target.value.get("sql").and_then(Value::as_str) {
+            Some(sql) => vec![ResourceOp::AddAnalysis {
+                name: target.name.clone(),
+                sql: sql.to_string(),
+                file: target.file.clone().filter(|f| f.ends_with(".sql")),
+            }],
+            None => vec![],
+        };
+    }
     if target.kind == crate::model::ResourceKind::Model {
         return create_model(target);
     }
