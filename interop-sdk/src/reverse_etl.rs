@@ -326,7 +326,11 @@ fn exposure(s: &Sync, view: &RepoView) -> Value {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    meta.insert("destination".into(), json!(s.destination));
+    if s.destination.is_empty() {
+        meta.shift_remove("destination");
+    } else {
+        meta.insert("destination".into(), json!(s.destination));
+    }
     if s.mapping.is_empty() {
         meta.shift_remove("field_mapping");
     } else {
@@ -344,8 +348,14 @@ fn exposure(s: &Sync, view: &RepoView) -> Value {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    config.insert("meta".into(), Value::Object(meta));
-    v.insert("config".into(), Value::Object(config));
+    if meta.is_empty() {
+        config.shift_remove("meta");
+    } else {
+        config.insert("meta".into(), Value::Object(meta));
+    }
+    if !config.is_empty() {
+        v.insert("config".into(), Value::Object(config));
+    }
     Value::Object(v)
 }
 
