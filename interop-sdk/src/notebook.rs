@@ -287,6 +287,13 @@ impl Notebooks {
                 out.publications.push(mine.clone());
             }
         }
+        // The tool's publications in its order, then new ones.
+        out.publications.sort_by_key(|p| {
+            self.publications
+                .iter()
+                .position(|m| m.id == p.id)
+                .unwrap_or(usize::MAX)
+        });
         Ok((out, errors))
     }
 }
