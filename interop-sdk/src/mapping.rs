@@ -42,6 +42,8 @@ pub struct RepoView {
     pub sources: BTreeSet<(String, String)>,
     /// The project's model paths (`model-paths`).
     pub model_paths: Vec<String>,
+    /// The vendor ids of the resources the vendor created (from the sync state).
+    pub created: BTreeSet<String>,
 }
 
 impl RepoView {
@@ -81,6 +83,7 @@ impl RepoView {
             for (id, synced) in state.agreed.iter().chain(&state.proposed) {
                 view.bound.insert(id.clone(), synced.unique_id.clone());
             }
+            view.created = state.created.clone();
         }
         Ok(view)
     }
@@ -116,6 +119,7 @@ impl RepoView {
             packages,
             test_paths: project.dbt_project.paths.test.clone(),
             model_paths: project.dbt_project.paths.model.clone(),
+            created: BTreeSet::new(),
             states: BTreeMap::new(),
             bound: BTreeMap::new(),
             models: project
@@ -242,11 +246,19 @@ pub fn bound_id(view: &RepoView, unique_id: &str, fallback: &str) -> String {
 }
 
 /// The repo's states in the view as `(id, state)` pairs, under the ids the sync state binds
-/// (else the unique id): what a category reads the repo's objects from.
-pub fn view_states(view: &RepoView) -> Vec<(String, ResourceState)> {
+/// (else the unique id), as the vendor sees them in `scope`: fields it owns only on what it
+/// created are left out elsewhere. What a category reads the repo's objects from.
+pub fn view_states(view: &RepoView, scope: &crate::Scope) -> Vec<(String, ResourceState)> {
     view.states
         .iter()
-        .map(|(uid, s)| (bound_id(view, uid, uid), s.clone()))
+        .map(|(uid, s)| {
+            let id = bound_id(view, uid, uid);
+            let mut s = s.clone();
+            if !view.created.contains(&id) {
+                s.value = scope.without_created_only(s.kind, &s.value);
+            }
+            (id, s)
+        })
         .collect()
 }
 

@@ -52,7 +52,7 @@ use interop_sync::read::jinja::extract_sql;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::bi::{Agg, BiObjects, Metric, MetricType, TransformColumn};
+use crate::bi::{self, Agg, BiObjects, Metric, MetricType, RepoInfo, TransformColumn};
 use crate::mapping::{RepoView, states_after, text_of, view_states};
 use crate::session::{Desired, VendorChange};
 use crate::sqltext;
@@ -562,11 +562,37 @@ impl MlObjects {
                 out.feature_sets.push(mine.clone());
             }
         }
+        // The tool's objects in its order, then new ones.
+        let order =
+            |id: &str, ids: Vec<&str>| ids.iter().position(|m| *m == id).unwrap_or(usize::MAX);
+        out.feature_sets.sort_by_key(|f| {
+            order(
+                &f.id,
+                self.feature_sets.iter().map(|m| m.id.as_str()).collect(),
+            )
+        });
+        out.predictions.sort_by_key(|p| {
+            order(
+                &p.id,
+                self.predictions.iter().map(|m| m.id.as_str()).collect(),
+            )
+        });
         Ok((out, errors))
     }
 }
 
+/// The semantic models and metrics a repo holds (as the BI mapping reads them): what feature
+/// sets can use as features.
+pub fn repo_metrics(repo: &RepoInfo) -> BiObjects {
+    let states: Vec<(String, ResourceState)> = repo
+        .states
+        .iter()
+        .map(|((_, name), s)| (name.clone(), s.clone()))
+        .collect();
+    bi::from_states(&states, &BiObjects::default())
+}
+
 /// The feature sets and predictions the repo holds, under the ids the sync state binds.
 pub fn modelled(view: &RepoView) -> (MlObjects, Vec<MlError>) {
-    MlObjects::from_states(&view_states(view), view)
+    MlObjects::from_states(&view_states(view, &crate::Scope::ml()), view)
 }

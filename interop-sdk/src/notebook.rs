@@ -301,7 +301,7 @@ impl Notebooks {
 /// The publications the repo holds (every analysis that splits into cells), under the ids
 /// the sync state binds, and the analyses that do not.
 pub fn published(view: &RepoView) -> (Notebooks, Vec<NotebookError>) {
-    Notebooks::from_states(&view_states(view))
+    Notebooks::from_states(&view_states(view, &crate::Scope::notebook()))
 }
 
 #[cfg(test)]

@@ -343,7 +343,7 @@ fn read_job(id: &str, s: &ResourceState) -> Result<Job, OrchestrationError> {
 /// The jobs the repo holds (every selector), under the ids the sync state binds, and the
 /// selectors that cannot be read as one.
 pub fn scheduled(view: &RepoView) -> (Orchestration, Vec<OrchestrationError>) {
-    Orchestration::from_states(&view_states(view))
+    Orchestration::from_states(&view_states(view, &crate::Scope::orchestration()))
 }
 
 /// A new dbt project at `dir` for a customer who has none: the engine's scaffold (the files

@@ -353,7 +353,10 @@ impl ProductAnalytics {
 /// The streams the repo holds (models with the stream key), under the ids the sync state
 /// binds.
 pub fn streams(view: &RepoView) -> (Vec<ActivityStream>, Vec<StreamError>) {
-    let (out, errors) =
-        ProductAnalytics::from_states(&view_states(view), &ProductAnalytics::default(), view);
+    let (out, errors) = ProductAnalytics::from_states(
+        &view_states(view, &crate::Scope::product_analytics()),
+        &ProductAnalytics::default(),
+        view,
+    );
     (out.streams, errors)
 }

@@ -255,7 +255,10 @@ impl ReverseEtl {
 /// The syncs the repo holds (every application exposure), under the ids the sync state
 /// binds.
 pub fn synced(view: &RepoView) -> ReverseEtl {
-    ReverseEtl::from_states(&crate::mapping::view_states(view))
+    ReverseEtl::from_states(&crate::mapping::view_states(
+        view,
+        &crate::Scope::reverse_etl(),
+    ))
 }
 
 fn hook_desired(view: &RepoView, model: &str, hook: Option<Value>) -> Desired {

@@ -103,7 +103,12 @@ fn publications_round_trip_through_analyses_and_sync_twice_is_a_noop() {
     let names: Vec<&str> = cohort.cells.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
-        ["orders", "first_orders", "activity", "customer_cohort_retention"]
+        [
+            "orders",
+            "first_orders",
+            "activity",
+            "customer_cohort_retention"
+        ]
     );
     let objects = Notebooks {
         publications: vec![repeat_buyers(), payment_mix()],
@@ -111,12 +116,24 @@ fn publications_round_trip_through_analyses_and_sync_twice_is_a_noop() {
     assert!(sync(&session, &objects).created_commit);
     let sql = git(
         repo.path(),
-        &["show", &format!("{BRANCH}:analyses/repeat_buyers_by_region.sql")],
+        &[
+            "show",
+            &format!("{BRANCH}:analyses/repeat_buyers_by_region.sql"),
+        ],
     );
     insta::assert_snapshot!("notebook_repeat_buyers_sql", sql);
-    let mix = git(repo.path(), &["show", &format!("{BRANCH}:analyses/payment_mix.sql")]);
-    assert!(mix.contains("from {{ source('stripe', 'payments') }}"), "{mix}");
-    assert!(mix.contains("inner join {{ ref('orders') }} on 1 = 1"), "{mix}");
+    let mix = git(
+        repo.path(),
+        &["show", &format!("{BRANCH}:analyses/payment_mix.sql")],
+    );
+    assert!(
+        mix.contains("from {{ source('stripe', 'payments') }}"),
+        "{mix}"
+    );
+    assert!(
+        mix.contains("inner join {{ ref('orders') }} on 1 = 1"),
+        "{mix}"
+    );
     // Two new files; the customer's analysis and its properties are untouched.
     let stat = git(repo.path(), &["diff", "--name-status", "main", BRANCH]);
     assert_eq!(
@@ -126,7 +143,13 @@ fn publications_round_trip_through_analyses_and_sync_twice_is_a_noop() {
     merge(repo.path(), BRANCH);
     let (back, errors) = published(&RepoView::read(&session).unwrap());
     assert!(errors.is_empty(), "{errors:?}");
-    let found = |id: &str| back.publications.iter().find(|p| p.id == id).unwrap().clone();
+    let found = |id: &str| {
+        back.publications
+            .iter()
+            .find(|p| p.id == id)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(found("hex-7"), repeat_buyers());
     // Relation names come back as the refs they became.
     let mut expected = payment_mix();
@@ -182,7 +205,10 @@ fn a_customer_edit_of_a_cell_arrives_and_a_broken_layout_is_reported() {
         .apply_changes(&view, &session.pull().unwrap())
         .unwrap();
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].reason.contains("comment between CTEs"), "{errors:?}");
+    assert!(
+        errors[0].reason.contains("comment between CTEs"),
+        "{errors:?}"
+    );
     assert_eq!(kept, after);
 }
 
@@ -214,7 +240,10 @@ fn the_scope_holds_the_sql_of_analyses_only() {
             file: Some("models/notebook_model.sql".into()),
         },
     };
-    assert!(matches!(session.plan(&[model]), Err(SessionError::Scope(_))));
+    assert!(matches!(
+        session.plan(&[model]),
+        Err(SessionError::Scope(_))
+    ));
     // Cells that cannot be told apart are refused by the mapping.
     let view = RepoView::read(&session).unwrap();
     let mut twice = repeat_buyers();

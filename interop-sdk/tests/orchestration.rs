@@ -148,7 +148,11 @@ fn a_customer_edit_and_a_hand_written_selector_arrive_as_job_changes() {
     git(repo.path(), &["commit", "-qam", "marketing backfill"]);
     let view = RepoView::read(&session).unwrap();
     let changes = session.pull().unwrap();
-    assert!(changes.iter().any(|c| matches!(c, VendorChange::Created { .. })));
+    assert!(
+        changes
+            .iter()
+            .any(|c| matches!(c, VendorChange::Created { .. }))
+    );
     let after = objects.apply_changes(&view, &changes).unwrap();
     let nightly = after.jobs.iter().find(|j| j.id == "job-1").unwrap();
     assert_eq!(nightly.schedule.as_deref(), Some("30 5 * * *"));
@@ -172,12 +176,20 @@ fn a_customer_edit_and_a_hand_written_selector_arrive_as_job_changes() {
     assert!(!sync(&session, &after).created_commit);
     // The tool then changes one job: only its lines move.
     let mut next = after.clone();
-    next.jobs.iter_mut().find(|j| j.id == "job-3").unwrap().schedule = Some("15 * * * *".into());
+    next.jobs
+        .iter_mut()
+        .find(|j| j.id == "job-3")
+        .unwrap()
+        .schedule = Some("15 * * * *".into());
     assert!(sync(&session, &next).created_commit);
     let diff = git(repo.path(), &["diff", "main", BRANCH]);
     let changed: Vec<&str> = diff
         .lines()
-        .filter(|l| (l.starts_with('+') || l.starts_with('-')) && !l.starts_with("+++") && !l.starts_with("---"))
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
         .collect();
     assert_eq!(
         changed,
@@ -187,7 +199,10 @@ fn a_customer_edit_and_a_hand_written_selector_arrive_as_job_changes() {
         ]
     );
     let file = git(repo.path(), &["show", &format!("{BRANCH}:selectors.yml")]);
-    assert!(file.contains("  # Ad-hoc backfill of the marketing marts.\n"), "{file}");
+    assert!(
+        file.contains("  # Ad-hoc backfill of the marketing marts.\n"),
+        "{file}"
+    );
 }
 
 #[test]
@@ -203,7 +218,10 @@ fn the_scope_holds_selectors_only() {
             file: None,
         },
     };
-    assert!(matches!(session.plan(&[model]), Err(SessionError::Scope(_))));
+    assert!(matches!(
+        session.plan(&[model]),
+        Err(SessionError::Scope(_))
+    ));
     let exposure = Desired {
         id: "job-y".into(),
         state: ResourceState {
@@ -218,7 +236,9 @@ fn the_scope_holds_selectors_only() {
         Err(SessionError::Scope(_))
     ));
     // A selector is always written to selectors.yml, whatever file the object names.
-    let mut desired = jobs().to_desired(&RepoView::read(&session).unwrap()).unwrap();
+    let mut desired = jobs()
+        .to_desired(&RepoView::read(&session).unwrap())
+        .unwrap();
     desired[0].state.file = Some("models/elsewhere.yml".into());
     let plan = session.plan(&desired).unwrap();
     assert_eq!(plan.files.len(), 1);

@@ -55,7 +55,9 @@ fn syncs() -> Vec<Sync> {
             id: "ht-101".into(),
             name: "salesforce_contacts".into(),
             label: Some("Salesforce contacts".into()),
-            description: Some("Customer profile and lifetime value pushed to Salesforce hourly.".into()),
+            description: Some(
+                "Customer profile and lifetime value pushed to Salesforce hourly.".into(),
+            ),
             model: "dim_customers".into(),
             destination: "salesforce.Contact".into(),
             mapping: vec![
@@ -97,7 +99,9 @@ fn syncs() -> Vec<Sync> {
             },
             schedule: None,
             url: None,
-            post_hook: Some("{{ log('orders rebuilt: ads audience refresh queued', info=true) }}".into()),
+            post_hook: Some(
+                "{{ log('orders rebuilt: ads audience refresh queued', info=true) }}".into(),
+            ),
         },
     ]
 }
@@ -125,14 +129,21 @@ fn syncs_round_trip_with_a_post_hook_only_where_asked_and_sync_twice_is_a_noop()
         &["show", &format!("{BRANCH}:models/marts/_exposures.yml")],
     );
     assert!(
-        exposures.contains("type: application") && exposures.contains("destination: salesforce.Contact"),
+        exposures.contains("type: application")
+            && exposures.contains("destination: salesforce.Contact"),
         "{exposures}"
     );
     let diff = git(repo.path(), &["diff", "--stat", "main", BRANCH]);
     // The orders model got its post-hook; dim_customers (no hook asked) is untouched.
     let finance = git(
         repo.path(),
-        &["diff", "main", BRANCH, "--", "models/marts/finance/_finance__models.yml"],
+        &[
+            "diff",
+            "main",
+            BRANCH,
+            "--",
+            "models/marts/finance/_finance__models.yml",
+        ],
     );
     assert!(finance.contains("+      post_hook:"), "{finance}");
     assert!(!diff.contains("_marketing__models.yml"), "{diff}");
@@ -156,7 +167,13 @@ fn syncs_round_trip_with_a_post_hook_only_where_asked_and_sync_twice_is_a_noop()
     assert!(sync(&session, &objects).created_commit);
     let finance = git(
         repo.path(),
-        &["diff", "main", BRANCH, "--", "models/marts/finance/_finance__models.yml"],
+        &[
+            "diff",
+            "main",
+            BRANCH,
+            "--",
+            "models/marts/finance/_finance__models.yml",
+        ],
     );
     assert!(finance.contains("-      post_hook:"), "{finance}");
 }

@@ -1078,6 +1078,21 @@ fn last_key(field: &str) -> Option<&str> {
 /// of the plan already appends to the same `columns` list joins that entry: a column new to
 /// the file gets one entry, however many of its fields the plan sets.
 fn push_edit(edits: &mut Vec<FileEdit>, edit: FileEdit) {
+    // Two new models in one new folder both create its properties file: the second one's
+    // entries are appended to the first one's file.
+    if let FileEdit::Create(text) = &edit
+        && edits.iter().any(|e| matches!(e, FileEdit::Create(_)))
+        && let Ok(Some(root)) = crate::read::yaml::parse(text, &Default::default())
+        && let Some(Value::Array(items)) = root.to_json().get("models").cloned()
+    {
+        for item in items {
+            edits.push(FileEdit::Yaml(YamlEdit::Append {
+                path: YamlPath(vec![Segment::Key("models".into())]),
+                value: item,
+            }));
+        }
+        return;
+    }
     if let FileEdit::Yaml(YamlEdit::Append {
         path,
         value: Value::Object(new),
