@@ -253,7 +253,25 @@ pub fn apply_plan(
     let tests_key = tests_key(project);
     let mut per_file: BTreeMap<String, Vec<FileEdit>> = BTreeMap::new();
     let mut out = PlannedChanges::default();
-    for op in ops {
+    // Metrics for a model the same plan adds go into its new entry, once that is planned.
+    let (later, now): (Vec<&ResourceOp>, Vec<&ResourceOp>) = ops
+        .iter()
+        .partition(|op| embedded_in_new_model(project, op).is_some());
+    for op in now.into_iter().chain(later) {
+        if let Some((model, key, entry)) = embedded_in_new_model(project, op)
+            && let Some(file) = new_model_file(&per_file, model)
+        {
+            let edit = FileEdit::Yaml(YamlEdit::Append {
+                path: YamlPath(vec![
+                    Segment::Key("models".into()),
+                    Segment::Named(model.to_string()),
+                    Segment::Key(key.to_string()),
+                ]),
+                value: escape_value(entry, None),
+            });
+            per_file.entry(file).or_default().push(edit);
+            continue;
+        }
         match plan_op(project, op, version, tests_key) {
             Ok(edits) => {
                 for (file, edit) in edits {
@@ -1077,6 +1095,49 @@ fn last_key(field: &str) -> Option<&str> {
 /// Adds `edit` to a file's edits. A column entry appended under a name that an earlier edit
 /// of the plan already appends to the same `columns` list joins that entry: a column new to
 /// the file gets one entry, however many of its fields the plan sets.
+/// The model, key and item of an entry to add inside a model's entry (`file: "#orders"`)
+/// when the project has no such model yet.
+fn embedded_in_new_model<'o>(
+    project: &Project,
+    op: &'o ResourceOp,
+) -> Option<(&'o str, &'o str, &'o Value)> {
+    let ResourceOp::AddEntry {
+        key,
+        entry,
+        file: Some(file),
+    } = op
+    else {
+        return None;
+    };
+    let (_, model) = file.split_once('#')?;
+    let exists = project.resources.iter().any(|r| {
+        r.kind == ResourceKind::Model && r.name == model && r.package == project.dbt_project.name
+    });
+    (!exists).then_some((model, key.as_str(), entry))
+}
+
+/// The properties file the plan adds model `name`'s entry to.
+fn new_model_file(per_file: &BTreeMap<String, Vec<FileEdit>>, name: &str) -> Option<String> {
+    let named = |v: &Value| v.get("name").and_then(Value::as_str) == Some(name);
+    per_file.iter().find_map(|(file, edits)| {
+        edits
+            .iter()
+            .any(|e| match e {
+                FileEdit::Yaml(YamlEdit::Append { path, value }) => {
+                    path.0 == [Segment::Key("models".into())] && named(value)
+                }
+                FileEdit::Create(text) => crate::read::yaml::parse(text, &Default::default())
+                    .ok()
+                    .flatten()
+                    .and_then(|root| root.to_json().get("models").cloned())
+                    .and_then(|m| m.as_array().map(|items| items.iter().any(named)))
+                    .unwrap_or(false),
+                _ => false,
+            })
+            .then(|| file.clone())
+    })
+}
+
 fn push_edit(edits: &mut Vec<FileEdit>, edit: FileEdit) {
     // Two new models in one new folder both create its properties file: the second one's
     // entries are appended to the first one's file.
