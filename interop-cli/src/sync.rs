@@ -1,7 +1,9 @@
 //! `interop plan|apply|pull|status|resolve`: a vendor's sync session from the command line. The
 //! vendor's desired objects come from a state file (YAML or JSON, the SDK's schema): resource
 //! states under `objects:`, and the category objects under `monitors:` / `descriptions:`
-//! (observability) and `annotations:` (catalog), mapped into the repo the session reads.
+//! (observability), `annotations:` (catalog), `jobs:` (orchestration), `syncs:` (reverse ETL),
+//! `publications:` (notebook), `feature_sets:` / `predictions:` (ML) and `streams:` /
+//! `semantic_models:` / `metrics:` (product analytics), mapped into the repo the session reads.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -29,7 +31,8 @@ pub struct SessionArgs {
     /// The vendor's name; the sync branch is `interop/<vendor>`.
     #[arg(long)]
     vendor: String,
-    /// The vendor's category, which sets the scope: bi, catalog, observability, all.
+    /// The vendor's category, which sets the scope: bi, catalog, observability, orchestration,
+    /// reverse_etl, notebook, ml, product_analytics, all.
     #[arg(long, default_value = "bi")]
     category: String,
     /// The sync branch (default `interop/<vendor>`).
@@ -114,6 +117,30 @@ struct StateFile {
     /// Catalog annotations.
     #[serde(default)]
     annotations: Vec<interop_sdk::catalog::Annotation>,
+    /// Orchestration jobs.
+    #[serde(default)]
+    jobs: Vec<interop_sdk::orchestration::Job>,
+    /// Reverse-ETL syncs.
+    #[serde(default)]
+    syncs: Vec<interop_sdk::reverse_etl::Sync>,
+    /// Published notebooks.
+    #[serde(default)]
+    publications: Vec<interop_sdk::notebook::Publication>,
+    /// ML feature sets.
+    #[serde(default)]
+    feature_sets: Vec<interop_sdk::ml::FeatureSet>,
+    /// ML predictions.
+    #[serde(default)]
+    predictions: Vec<interop_sdk::ml::Prediction>,
+    /// Product-analytics activity streams.
+    #[serde(default)]
+    streams: Vec<interop_sdk::product_analytics::ActivityStream>,
+    /// Product-analytics semantic models.
+    #[serde(default)]
+    semantic_models: Vec<interop_sdk::bi::SemanticModel>,
+    /// Product-analytics metrics.
+    #[serde(default)]
+    metrics: Vec<interop_sdk::bi::Metric>,
 }
 
 fn scope_of(category: &str) -> anyhow::Result<Scope> {
@@ -122,6 +149,11 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         "bi" => Scope::bi(),
         "catalog" => Scope::catalog(),
         "observability" => Scope::observability(),
+        "orchestration" => Scope::orchestration(),
+        "reverse_etl" => Scope::reverse_etl(),
+        "notebook" => Scope::notebook(),
+        "ml" => Scope::ml(),
+        "product_analytics" => Scope::product_analytics(),
         "all" => Scope::everything(&[
             K::Model,
             K::Source,
@@ -136,7 +168,8 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         ]),
         other => {
             return Err(anyhow!(
-                "unknown category '{other}' (bi, catalog, observability, all)"
+                "unknown category '{other}' (bi, catalog, observability, orchestration, \
+                 reverse_etl, notebook, ml, product_analytics, all)"
             ));
         }
     })
@@ -202,7 +235,20 @@ impl From<SessionError> for CliError {
 const OBJECT_KEYS: &[&str] = &["id", "kind", "name", "value", "file"];
 
 /// The top-level keys of a state file.
-const STATE_KEYS: &[&str] = &["objects", "monitors", "descriptions", "annotations"];
+const STATE_KEYS: &[&str] = &[
+    "objects",
+    "monitors",
+    "descriptions",
+    "annotations",
+    "jobs",
+    "syncs",
+    "publications",
+    "feature_sets",
+    "predictions",
+    "streams",
+    "semantic_models",
+    "metrics",
+];
 
 /// Reads the state file (resource states under `objects`, category objects under `monitors`,
 /// `descriptions` and `annotations`); every error names the file, line, column and YAML path.
@@ -235,8 +281,7 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
         return Err(at(
             &root,
             "",
-            "a state file is a mapping with 'objects', 'monitors', 'descriptions' or 'annotations'"
-                .into(),
+            format!("a state file is a mapping with {}", STATE_KEYS.join(", ")),
         ));
     };
     for (key, _) in entries {
@@ -254,7 +299,8 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
     }
     // The category objects: serde checks them; errors point at their list.
     let mut file = StateFile::default();
-    for key in ["monitors", "descriptions", "annotations"] {
+    for key in &STATE_KEYS[1..] {
+        let key = *key;
         if let Some(node) = root.get(key) {
             let mut one = serde_json::Map::new();
             one.insert(key.into(), node.to_json());
@@ -263,7 +309,15 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
             match key {
                 "monitors" => file.monitors = parsed.monitors,
                 "descriptions" => file.descriptions = parsed.descriptions,
-                _ => file.annotations = parsed.annotations,
+                "annotations" => file.annotations = parsed.annotations,
+                "jobs" => file.jobs = parsed.jobs,
+                "syncs" => file.syncs = parsed.syncs,
+                "publications" => file.publications = parsed.publications,
+                "feature_sets" => file.feature_sets = parsed.feature_sets,
+                "predictions" => file.predictions = parsed.predictions,
+                "streams" => file.streams = parsed.streams,
+                "semantic_models" => file.semantic_models = parsed.semantic_models,
+                _ => file.metrics = parsed.metrics,
             }
         }
     }
@@ -320,8 +374,18 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
 fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Result<Vec<Desired>> {
     let file = read_state_file(path, limits)?;
     let mut desired = file.objects;
-    let mapped =
-        !file.monitors.is_empty() || !file.descriptions.is_empty() || !file.annotations.is_empty();
+    let shown = path.display();
+    let mapped = !file.monitors.is_empty()
+        || !file.descriptions.is_empty()
+        || !file.annotations.is_empty()
+        || !file.jobs.is_empty()
+        || !file.syncs.is_empty()
+        || !file.publications.is_empty()
+        || !file.feature_sets.is_empty()
+        || !file.predictions.is_empty()
+        || !file.streams.is_empty()
+        || !file.semantic_models.is_empty()
+        || !file.metrics.is_empty();
     if mapped {
         let view = RepoView::read(session).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let observability = interop_sdk::observability::Observability {
@@ -344,6 +408,48 @@ fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Re
                     .to_desired(&view)
                     .map_err(|e| anyhow!("{}: {e}", path.display()))?,
             );
+        }
+        let located = |e: &dyn std::fmt::Display| anyhow!("{shown}: {e}");
+        if !file.jobs.is_empty() {
+            let jobs = interop_sdk::orchestration::Orchestration { jobs: file.jobs };
+            desired.extend(jobs.to_desired(&view).map_err(|e| located(&e))?);
+        }
+        if !file.syncs.is_empty() {
+            let syncs = interop_sdk::reverse_etl::ReverseEtl { syncs: file.syncs };
+            desired.extend(syncs.to_desired(&view).map_err(|e| located(&e))?);
+        }
+        if !file.publications.is_empty() {
+            let notebooks = interop_sdk::notebook::Notebooks {
+                publications: file.publications,
+            };
+            desired.extend(notebooks.to_desired(&view).map_err(|e| located(&e))?);
+        }
+        let with_bi = !file.feature_sets.is_empty()
+            || !file.predictions.is_empty()
+            || !file.streams.is_empty()
+            || !file.semantic_models.is_empty()
+            || !file.metrics.is_empty();
+        if with_bi {
+            let repo = interop_sdk::bi::RepoInfo::read(session).map_err(|e| located(&e))?;
+            if !file.feature_sets.is_empty() || !file.predictions.is_empty() {
+                let ml = interop_sdk::ml::MlObjects {
+                    feature_sets: file.feature_sets,
+                    predictions: file.predictions,
+                };
+                let metrics = interop_sdk::ml::repo_metrics(&repo);
+                desired.extend(ml.to_desired(&view, &metrics).map_err(|e| located(&e))?);
+            }
+            if !file.streams.is_empty()
+                || !file.semantic_models.is_empty()
+                || !file.metrics.is_empty()
+            {
+                let analytics = interop_sdk::product_analytics::ProductAnalytics {
+                    streams: file.streams,
+                    semantic_models: file.semantic_models,
+                    metrics: file.metrics,
+                };
+                desired.extend(analytics.to_desired(&repo).map_err(|e| located(&e))?);
+            }
         }
     }
     Ok(desired)
