@@ -397,7 +397,14 @@ fn jobs_syncs_publications_feature_sets_and_streams_in_a_state_file_are_mapped()
         let out = interop(
             dir,
             &[
-                "apply", "--repo", "repo", "--vendor", vendor, "--category", category, "--state",
+                "apply",
+                "--repo",
+                "repo",
+                "--vendor",
+                vendor,
+                "--category",
+                category,
+                "--state",
                 &name,
             ],
         );
@@ -422,8 +429,15 @@ fn jobs_syncs_publications_feature_sets_and_streams_in_a_state_file_are_mapped()
     let out = interop(
         dir,
         &[
-            "plan", "--repo", "repo", "--vendor", "dagster", "--category", "orchestration",
-            "--state", "bad_jobs.yml",
+            "plan",
+            "--repo",
+            "repo",
+            "--vendor",
+            "dagster",
+            "--category",
+            "orchestration",
+            "--state",
+            "bad_jobs.yml",
         ],
     );
     assert_eq!(out.status.code(), Some(3));

@@ -86,7 +86,9 @@ fn five_categories_of_objects_sync_into_the_shop_build_and_read_back() {
     let ml: MlObjects = state_file("ml.json");
     let s = session(dir, "tecton", Scope::ml());
     let metrics = repo_metrics(&RepoInfo::read(&s).unwrap());
-    let desired = ml.to_desired(&RepoView::read(&s).unwrap(), &metrics).unwrap();
+    let desired = ml
+        .to_desired(&RepoView::read(&s).unwrap(), &metrics)
+        .unwrap();
     sync_and_merge(dir, &s, &desired, "tecton");
 
     let analytics: ProductAnalytics = state_file("product_analytics.json");

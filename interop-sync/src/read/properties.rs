@@ -136,7 +136,8 @@ impl<'a> PropertiesFile<'a> {
             if selectors_file && !matches!(name, "selectors" | "version") {
                 continue;
             }
-            if !TOP_LEVEL_KEYS.contains(&name) && !(selectors_file && name == "selectors") {
+            let known = TOP_LEVEL_KEYS.contains(&name) || (selectors_file && name == "selectors");
+            if !known {
                 self.error(
                     key,
                     name,
