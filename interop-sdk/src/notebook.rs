@@ -142,9 +142,9 @@ impl Publication {
                 self.name
             )));
         }
-        let Some(last) = self.cells.last() else {
+        if self.cells.is_empty() {
             return Err(bad("a publication has at least one cell".into()));
-        };
+        }
         let mut earlier: BTreeSet<&str> = BTreeSet::new();
         let mut parts = Vec::new();
         for cell in &self.cells {
@@ -161,20 +161,16 @@ impl Publication {
                 return Err(bad(format!("cell '{}' has no SQL", cell.name)));
             }
             let sql = sqltext::normalize(&with_refs(&cell.sql, &earlier, view));
-            // The cell must survive the round trip through the analysis's layout.
-            if sqltext::split(&sql)
-                .map(|l| !l.comments.is_empty())
-                .unwrap_or(false)
-                && !std::ptr::eq(cell, last)
-            {
-                return Err(bad(format!(
-                    "cell '{}' starts with a comment, which would read as part of the layout",
-                    cell.name
-                )));
-            }
             parts.push((cell.name.clone(), sql));
             earlier.insert(&cell.name);
         }
+        let written: Vec<Cell> = parts
+            .iter()
+            .map(|(name, sql)| Cell {
+                name: name.clone(),
+                sql: sql.clone(),
+            })
+            .collect();
         let (last_name, last_sql) = parts.pop().unwrap_or_default();
         let rest = if last_name == self.name {
             last_sql
@@ -187,11 +183,14 @@ impl Publication {
             .map(|d| d.lines().map(|l| l.trim_end().to_string()).collect())
             .unwrap_or_default();
         let sql = sqltext::join(&comments, &parts, &rest);
-        // What is written must read back as these cells.
+        // What is written must read back as these cells and this description.
+        let description = (!comments.is_empty()).then(|| comments.join("\n"));
         match read_sql(&self.id, &self.name, &sql) {
-            Ok(back) if back.cells.len() == self.cells.len() => Ok(sql),
+            Ok(back) if back.cells == written && back.description == description => Ok(sql),
             Ok(_) => Err(bad(
-                "a cell's SQL would split into more than one cell".into()
+                "a cell's SQL would not read back as that cell (a leading comment, or a \
+                 `with` that continues the layout)"
+                    .into(),
             )),
             Err(e) => Err(bad(e.reason)),
         }
@@ -358,6 +357,13 @@ mod tests {
             "{sql}"
         );
         assert_eq!(read_sql("nb-1", "repeat_buyers", &sql).unwrap(), p);
+        // A single cell that starts with a comment would read back as the description.
+        let mut commented = p.clone();
+        commented.cells.truncate(1);
+        commented.description = None;
+        commented.cells[0].name = commented.name.clone();
+        commented.cells[0].sql = "-- recent orders only\nselect 1 as x".into();
+        assert!(commented.to_sql(&view()).is_err());
         let bad = "with a as (select 1)\n-- stray\n, b as (select 2)\nselect * from b";
         assert!(
             read_sql("x", "x", bad)
