@@ -203,12 +203,23 @@ pub fn read_sql(id: &str, name: &str, sql: &str) -> Result<Publication, Notebook
         id: name.to_string(),
         reason: format!("the analysis cannot be split into cells: {reason}"),
     })?;
+    let mut comments = layout.comments;
+    // Without CTEs the line naming the only cell is the last comment before the query.
+    let marker = CELL_MARKER.trim_start_matches("-- ");
+    let only_cell = match comments.last() {
+        Some(last) if layout.ctes.is_empty() => last.strip_prefix(marker).map(str::to_string),
+        _ => None,
+    };
+    if only_cell.is_some() {
+        comments.pop();
+    }
     let mut cells: Vec<Cell> = layout
         .ctes
         .into_iter()
         .map(|(name, sql)| Cell { name, sql })
         .collect();
     let (last, sql) = match layout.rest.strip_prefix(CELL_MARKER) {
+        _ if only_cell.is_some() => (only_cell.unwrap_or_default(), layout.rest.as_str()),
         Some(marked) => {
             let (cell, rest) = marked.split_once('\n').unwrap_or((marked, ""));
             (cell.trim().to_string(), rest)
@@ -219,7 +230,7 @@ pub fn read_sql(id: &str, name: &str, sql: &str) -> Result<Publication, Notebook
         name: last,
         sql: sqltext::normalize(sql),
     });
-    let description = (!layout.comments.is_empty()).then(|| layout.comments.join("\n"));
+    let description = (!comments.is_empty()).then(|| comments.join("\n"));
     Ok(Publication {
         id: id.to_string(),
         name: name.to_string(),
@@ -364,6 +375,13 @@ mod tests {
         commented.cells[0].name = commented.name.clone();
         commented.cells[0].sql = "-- recent orders only\nselect 1 as x".into();
         assert!(commented.to_sql(&view()).is_err());
+        // A single cell named apart from the publication keeps its name.
+        let mut single = p.clone();
+        single.cells.remove(0);
+        single.cells[0].sql = "select 1 as x".into();
+        let sql = single.to_sql(&view()).unwrap();
+        assert!(sql.ends_with("-- cell: summary\nselect 1 as x\n"), "{sql}");
+        assert_eq!(read_sql("nb-1", "repeat_buyers", &sql).unwrap(), single);
         let bad = "with a as (select 1)\n-- stray\n, b as (select 2)\nselect * from b";
         assert!(
             read_sql("x", "x", bad)
