@@ -713,8 +713,9 @@ impl SyncSession {
                         if new_ops.is_empty() && current.is_none() {
                             refused.push(format!(
                                 "{id}: a new {} cannot be written from this state (a model needs \
-                                 `sql` and `file`, its .sql path; seeds, analyses and SQL \
-                                 snapshots are the customer's); nothing was created",
+                                 `sql` and `file`, its .sql path; an analysis `sql` and no \
+                                 other field; seeds and SQL snapshots are the customer's); \
+                                 nothing was created",
                                 kind.label()
                             ));
                         }

@@ -36,6 +36,20 @@ fn create(target: &ResourceState) -> Vec<ResourceOp> {
             None => vec![],
         };
     }
+    if target.kind == crate::model::ResourceKind::Analysis {
+        // Only the SQL file: an analysis's properties entry is the customer's to write.
+        let sql_only = object(&target.value)
+            .keys()
+            .all(|k| k == "name" || k == "sql");
+        return match target.value.get("sql").and_then(Value::as_str) {
+            Some(sql) if sql_only => vec![ResourceOp::AddAnalysis {
+                name: target.name.clone(),
+                sql: sql.to_string(),
+                file: target.file.clone().filter(|f| f.ends_with(".sql")),
+            }],
+            _ => vec![],
+        };
+    }
     if target.kind == crate::model::ResourceKind::Model {
         return create_model(target);
     }
