@@ -34,6 +34,12 @@ pub fn unique_id_with(package: &str, state: &ResourceState, known: Option<&str>)
             None => uid.to_string(),
         },
         None => match state.value.get("model").and_then(Value::as_str) {
+            // A new source table names its source after the `#` of its file.
+            _ if state.kind == interop_sync::model::ResourceKind::Source
+                && let Some(source) = source_of(state) =>
+            {
+                format!("source.{package}.{source}.{}", state.name)
+            }
             // dbt names a unit test after the model it tests too.
             Some(model) if state.kind == interop_sync::model::ResourceKind::UnitTest => {
                 format!("unit_test.{package}.{model}.{}", state.name)
@@ -41,6 +47,16 @@ pub fn unique_id_with(package: &str, state: &ResourceState, known: Option<&str>)
             _ => format!("{}.{package}.{}", state.kind.id_prefix(), state.name),
         },
     }
+}
+
+/// The source a source table's state names in its file (`<file>#<source>`).
+fn source_of(state: &ResourceState) -> Option<&str> {
+    state
+        .file
+        .as_deref()
+        .and_then(|f| f.rsplit_once('#'))
+        .map(|(_, s)| s)
+        .filter(|s| !s.is_empty())
 }
 
 /// The unique id of a state with no known id (`<kind>.<package>.<name>`).
@@ -117,7 +133,12 @@ pub fn match_identities(
         let found = repo
             .iter()
             .find(|(uid, s)| {
-                s.kind == wanted.kind && s.name == wanted.name && !out.claimed.contains(*uid)
+                s.kind == wanted.kind
+                    && s.name == wanted.name
+                    && !out.claimed.contains(*uid)
+                    // A source table of a named source is only that source's.
+                    && source_of(wanted)
+                        .is_none_or(|src| uid.ends_with(&format!(".{src}.{}", wanted.name)))
             })
             .map(|(uid, _)| uid.clone());
         if let Some(uid) = found {

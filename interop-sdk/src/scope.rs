@@ -208,6 +208,51 @@ impl Scope {
         }
     }
 
+    /// ELT tools: sources (their tables, columns, types, descriptions, primary-key tests,
+    /// load-time column and freshness; a new source's own keys) and the models they create
+    /// (SQL, description, owner, materialization, column descriptions and tests). The SQL and
+    /// docs of a model are the vendor's only where it created the model; other models' SQL
+    /// is neither read nor written.
+    pub fn elt() -> Scope {
+        let source_fields = [
+            "description",
+            "identifier",
+            "columns[*].description",
+            "columns[*].data_type",
+            "columns[*].data_tests",
+            "columns[*].tests",
+            "config.freshness",
+            "config.loaded_at_field",
+            "freshness",
+            "loaded_at_field",
+            interop_sync::plan::NEW_SOURCE_KEYS,
+        ]
+        .map(String::from)
+        .to_vec();
+        let model_fields = [
+            "sql",
+            "description",
+            "columns[*].description",
+            "columns[*].data_tests",
+            "columns[*].tests",
+            "config.materialized",
+            "config.meta.owner",
+        ]
+        .map(String::from)
+        .to_vec();
+        Scope {
+            kinds: vec![ResourceKind::Source, ResourceKind::Model],
+            fields: vec![],
+            create: vec![ResourceKind::Source, ResourceKind::Model],
+            delete: vec![ResourceKind::Model],
+            kind_fields: BTreeMap::from([
+                (ResourceKind::Source, source_fields),
+                (ResourceKind::Model, model_fields.clone()),
+            ]),
+            created_only: BTreeMap::from([(ResourceKind::Model, model_fields)]),
+        }
+    }
+
     /// The field patterns that apply to `kind`.
     fn fields_of(&self, kind: Option<ResourceKind>) -> &[String] {
         kind.and_then(|k| self.kind_fields.get(&k))
