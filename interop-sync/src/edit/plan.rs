@@ -1090,6 +1090,20 @@ fn last_key(field: &str) -> Option<&str> {
 /// of the plan already appends to the same `columns` list joins that entry: a column new to
 /// the file gets one entry, however many of its fields the plan sets.
 fn push_edit(edits: &mut Vec<FileEdit>, edit: FileEdit) {
+    // New models of one new folder: their entries go into the one new properties file.
+    const NEW_MODELS: &str = "version: 2\n\nmodels:\n";
+    if let FileEdit::Create(text) = &edit
+        && let Some(entries) = text.strip_prefix(NEW_MODELS)
+        && let Some(FileEdit::Create(earlier)) = edits
+            .iter_mut()
+            .find(|e| matches!(e, FileEdit::Create(t) if t.starts_with(NEW_MODELS)))
+    {
+        let kept = earlier.trim_end_matches('\n').len();
+        earlier.truncate(kept);
+        earlier.push_str("\n\n");
+        earlier.push_str(entries);
+        return;
+    }
     // Columns appended one by one to one entry, and tables of one new source, join up.
     if let FileEdit::Yaml(YamlEdit::Append {
         path,
