@@ -269,8 +269,9 @@ pub fn to_model_sql(
             out.push_str(&body[lead..lead + n]);
             out.push_str("\n\n");
             out.push_str(&imports.join(",\n\n"));
-            out.push(',');
-            out.push_str(&body[lead + n..]);
+            // The tool's first CTE follows after a blank line, as the imports do.
+            out.push_str(",\n\n");
+            out.push_str(body[lead + n..].trim_start());
         }
         None => {
             out.push_str("with\n\n");
@@ -354,7 +355,7 @@ pub fn to_tool_sql(sql: &str, dialect: Dialect, relations: &Relations) -> Result
             break;
         }
         if let Some(r) = rest_with_ctes {
-            text = format!("{}{keyword}{}", &sql[..lead], &sql[r..]);
+            text = format!("{}{keyword} {}", &sql[..lead], sql[r..].trim_start());
         } else if let Some(r) = rest_plain {
             let rest = &sql[r..];
             let rest = rest
@@ -452,7 +453,7 @@ mod tests {
 
     #[test]
     fn the_tools_own_ctes_follow_the_imports() {
-        let sql = "with\n\norders as (\n    select * from shop_db.orders where status = 'completed'\n)\n\nselect * from orders\n";
+        let sql = "with orders as (\n    select * from shop_db.orders where status = 'completed'\n)\n\nselect * from orders\n";
         let model = to_model_sql(sql, Dialect::DuckDb, &relations()).unwrap();
         assert!(
             model.starts_with(
