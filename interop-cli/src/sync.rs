@@ -1,7 +1,8 @@
 //! `interop plan|apply|pull|status|resolve`: a vendor's sync session from the command line. The
 //! vendor's desired objects come from a state file (YAML or JSON, the SDK's schema): resource
 //! states under `objects:`, and the category objects under `monitors:` / `descriptions:`
-//! (observability) and `annotations:` (catalog), mapped into the repo the session reads.
+//! (observability), `annotations:` (catalog) and `elt:` (connectors and transforms), mapped
+//! into the repo the session reads.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -29,7 +30,7 @@ pub struct SessionArgs {
     /// The vendor's name; the sync branch is `interop/<vendor>`.
     #[arg(long)]
     vendor: String,
-    /// The vendor's category, which sets the scope: bi, catalog, observability, all.
+    /// The vendor's category, which sets the scope: bi, catalog, observability, elt, all.
     #[arg(long, default_value = "bi")]
     category: String,
     /// The sync branch (default `interop/<vendor>`).
@@ -114,6 +115,9 @@ struct StateFile {
     /// Catalog annotations.
     #[serde(default)]
     annotations: Vec<interop_sdk::catalog::Annotation>,
+    /// ELT connectors and transforms.
+    #[serde(default)]
+    elt: Option<interop_sdk::elt::EltObjects>,
 }
 
 fn scope_of(category: &str) -> anyhow::Result<Scope> {
@@ -122,6 +126,7 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         "bi" => Scope::bi(),
         "catalog" => Scope::catalog(),
         "observability" => Scope::observability(),
+        "elt" => Scope::elt(),
         "all" => Scope::everything(&[
             K::Model,
             K::Source,
@@ -136,7 +141,7 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         ]),
         other => {
             return Err(anyhow!(
-                "unknown category '{other}' (bi, catalog, observability, all)"
+                "unknown category '{other}' (bi, catalog, observability, elt, all)"
             ));
         }
     })
@@ -202,10 +207,10 @@ impl From<SessionError> for CliError {
 const OBJECT_KEYS: &[&str] = &["id", "kind", "name", "value", "file"];
 
 /// The top-level keys of a state file.
-const STATE_KEYS: &[&str] = &["objects", "monitors", "descriptions", "annotations"];
+const STATE_KEYS: &[&str] = &["objects", "monitors", "descriptions", "annotations", "elt"];
 
 /// Reads the state file (resource states under `objects`, category objects under `monitors`,
-/// `descriptions` and `annotations`); every error names the file, line, column and YAML path.
+/// `descriptions`, `annotations` and `elt`); every error names the file, line, column and YAML path.
 fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
     let shown = path.display();
     let bytes = std::fs::read(path).with_context(|| shown.to_string())?;
@@ -235,7 +240,7 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
         return Err(at(
             &root,
             "",
-            "a state file is a mapping with 'objects', 'monitors', 'descriptions' or 'annotations'"
+            "a state file is a mapping with 'objects', 'monitors', 'descriptions', 'annotations' or 'elt'"
                 .into(),
         ));
     };
@@ -254,7 +259,7 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
     }
     // The category objects: serde checks them; errors point at their list.
     let mut file = StateFile::default();
-    for key in ["monitors", "descriptions", "annotations"] {
+    for key in ["monitors", "descriptions", "annotations", "elt"] {
         if let Some(node) = root.get(key) {
             let mut one = serde_json::Map::new();
             one.insert(key.into(), node.to_json());
@@ -263,6 +268,7 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
             match key {
                 "monitors" => file.monitors = parsed.monitors,
                 "descriptions" => file.descriptions = parsed.descriptions,
+                "elt" => file.elt = parsed.elt,
                 _ => file.annotations = parsed.annotations,
             }
         }
@@ -345,6 +351,17 @@ fn read_state(path: &Path, limits: &Limits, session: &SyncSession) -> anyhow::Re
                     .map_err(|e| anyhow!("{}: {e}", path.display()))?,
             );
         }
+    }
+    if let Some(elt) = &file.elt {
+        let repo = interop_sdk::elt::EltRepo::read(session)
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let mapped = interop_sdk::elt::to_desired(elt, &repo)
+            .map_err(|e| anyhow!("{}: elt: {e}", path.display()))?;
+        // What cannot be mapped is left out and said, never guessed.
+        for reason in &mapped.unmapped {
+            eprintln!("warning: {}: elt: {reason}", path.display());
+        }
+        desired.extend(mapped.desired);
     }
     Ok(desired)
 }

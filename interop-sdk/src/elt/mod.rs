@@ -42,7 +42,7 @@ pub use write::{Mapped, to_desired};
 
 /// Everything an ELT tool syncs with one repo.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct EltObjects {
     /// The SQL dialect of the tool's transforms (default: the repo's, else DuckDB).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,6 +60,7 @@ pub struct EltObjects {
 
 /// How old a source's newest row may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Freshness {
     /// Older than this warns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +72,7 @@ pub struct Freshness {
 
 /// A connector: the tables one loader writes into one schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Connector {
     /// The vendor's id.
     pub id: String,
@@ -104,6 +106,7 @@ pub struct Connector {
 
 /// A table a connector loads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConnectorTable {
     /// The table's name in dbt.
     pub name: String,
@@ -132,6 +135,7 @@ pub struct ConnectorTable {
 
 /// A column of a connector's table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConnectorColumn {
     /// The column.
     pub name: String,
@@ -176,6 +180,7 @@ impl Materialization {
 
 /// A SQL transform the tool holds: a query over warehouse tables.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Transform {
     /// The vendor's id.
     pub id: String,

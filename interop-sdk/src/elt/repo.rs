@@ -21,6 +21,7 @@ use crate::state::SyncState;
 
 /// Where dbt builds models: the target's database and schema.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Warehouse {
     /// The target database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
