@@ -10,7 +10,7 @@ use std::process::Command;
 
 use interop_sdk::elt::{
     Connector, ConnectorColumn, ConnectorTable, Dialect, EltObjects, EltRepo, Freshness,
-    Materialization, Transform, from_repo, to_desired,
+    Materialization, Transform, Warehouse, from_repo, to_desired,
 };
 use interop_sdk::observability::{Period, PeriodUnit};
 use interop_sdk::{Scope, SessionError, SessionOptions, SyncSession};
@@ -369,9 +369,13 @@ fn corpus_models_select_what_the_warehouse_sql_selects() {
             }
         })
         .collect();
+    // dbt-duckdb builds models in the catalog named after its database file, schema main.
     let objects = EltObjects {
         dialect: Some(Dialect::DuckDb),
-        warehouse: None,
+        warehouse: Some(Warehouse {
+            database: Some("local".into()),
+            schema: "main".into(),
+        }),
         connectors: vec![],
         transforms: transforms.clone(),
     };
@@ -383,12 +387,28 @@ fn corpus_models_select_what_the_warehouse_sql_selects() {
         let model =
             std::fs::read_to_string(tmp.path().join(format!("models/corpus/{}.sql", t.name)))
                 .unwrap();
-        assert!(!model.contains("raw."), "{}: {model}", t.name);
-        assert!(model.contains("{{ source("), "{}: {model}", t.name);
+        assert!(
+            !model.contains("raw.") && !model.contains("local."),
+            "{}: {model}",
+            t.name
+        );
+        assert!(
+            model.contains("{{ source(") || model.contains("{{ ref("),
+            "{}: {model}",
+            t.name
+        );
         // Names the tool wrote in two parts or quoted come back as the relation's full name.
         // The tool's first CTE reads back one space after `with`.
         let canonical = |s: &str| {
             s.replace("with\n\nitems as", "with items as")
+                .replace(
+                    "from main.stg_shop_db__customers",
+                    "from local.main.stg_shop_db__customers",
+                )
+                .replace(
+                    "\"local\".\"main\".\"stg_stripe__payments\"",
+                    "local.main.stg_stripe__payments",
+                )
                 .replace("\"raw\".\"shop_db\".\"products\"", "raw.shop_db.products")
                 .replace("\"raw\".stripe.payments", "raw.stripe.payments")
                 .replace("from shop_db.orders o", "from raw.shop_db.orders o")

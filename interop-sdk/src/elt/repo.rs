@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::rewrite::{KnownRelation, Relations, to_tool_sql};
+use super::sql::Dialect;
 use super::{
     Connector, ConnectorColumn, ConnectorTable, EltObjects, Freshness, Materialization, Transform,
 };
@@ -67,6 +68,8 @@ pub struct EltRepo {
     pub models: BTreeMap<String, ModelInfo>,
     /// The vendor ids of resources the tool created.
     pub created: BTreeSet<String>,
+    /// The dialect of the adapter the repo's own `profiles.yml` targets, when it has one.
+    pub dialect: Option<Dialect>,
 }
 
 impl EltRepo {
@@ -179,7 +182,11 @@ impl EltRepo {
                 },
             );
         }
+        let dialect = read_file("profiles.yml")
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|text| adapter_of(&text, project.dbt_project.profile.as_deref()?));
         EltRepo {
+            dialect,
             view,
             model_path: project
                 .dbt_project
@@ -241,6 +248,30 @@ impl EltRepo {
     }
 }
 
+/// The dialect of the adapter a `profiles.yml` gives `profile`'s default target (or, when the
+/// target is not literal, the one adapter type all its outputs share).
+fn adapter_of(text: &str, profile: &str) -> Option<Dialect> {
+    let root = interop_sync::read::yaml::parse(text, &Default::default())
+        .ok()
+        .flatten()?
+        .to_json();
+    let profile = root.get(profile)?;
+    let outputs = profile.get("outputs")?.as_object()?;
+    let target = profile.get("target").and_then(Value::as_str);
+    let kind = |o: &Value| o.get("type").and_then(Value::as_str).map(str::to_string);
+    let adapter = match target.and_then(|t| outputs.get(t)) {
+        Some(o) => kind(o)?,
+        None => {
+            let kinds: BTreeSet<String> = outputs.values().filter_map(kind).collect();
+            if kinds.len() != 1 {
+                return None;
+            }
+            kinds.into_iter().next()?
+        }
+    };
+    Dialect::from_adapter(&adapter)
+}
+
 fn freshness_of(value: Option<&Value>) -> Option<Freshness> {
     let f = value?.as_object()?;
     let period = |k: &str| {
@@ -283,7 +314,7 @@ fn is_primary_key(column: &Value) -> bool {
 /// are part of their connector). `known` gives the dialect, the warehouse and which
 /// connectors ask for staging models.
 pub fn from_repo(repo: &EltRepo, known: &EltObjects) -> EltObjects {
-    let dialect = known.dialect.unwrap_or_default();
+    let dialect = known.dialect.or(repo.dialect).unwrap_or_default();
     let relations = repo.relations(known.warehouse.as_ref());
     let prefix = format!("source.{}.", repo.view.project);
     let mut connectors: Vec<Connector> = Vec::new();
@@ -390,5 +421,19 @@ pub fn from_repo(repo: &EltRepo, known: &EltObjects) -> EltObjects {
         warehouse: known.warehouse.clone(),
         connectors,
         transforms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_profiles_adapter_names_the_dialect() {
+        let text = "shop:\n  target: prod\n  outputs:\n    dev: {type: duckdb, path: x.duckdb}\n    prod: {type: snowflake, account: a}\n";
+        assert_eq!(adapter_of(text, "shop"), Some(Dialect::Snowflake));
+        let templated = "shop:\n  target: \"{{ env_var('T') }}\"\n  outputs:\n    a: {type: bigquery}\n    b: {type: bigquery}\n";
+        assert_eq!(adapter_of(templated, "shop"), Some(Dialect::BigQuery));
+        assert_eq!(adapter_of(text, "other"), None);
     }
 }

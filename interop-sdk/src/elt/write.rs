@@ -82,7 +82,12 @@ pub(super) fn column_tests(repo: Option<&Value>, primary_key: bool) -> Vec<Value
 }
 
 /// The state of one source table.
-fn table_value(table: &ConnectorTable, current: Option<&Value>, tests_key: &str) -> Value {
+fn table_value(
+    table: &ConnectorTable,
+    current: Option<&Value>,
+    tests_key: &str,
+    under_config: bool,
+) -> Value {
     fn text<'v>(v: Option<&'v Value>, k: &str) -> Option<&'v str> {
         v.and_then(|x| x.get(k)).and_then(Value::as_str)
     }
@@ -106,7 +111,13 @@ fn table_value(table: &ConnectorTable, current: Option<&Value>, tests_key: &str)
     } else if let Some(f) = &table.freshness {
         config.insert("freshness".into(), freshness_value(f));
     }
-    if !config.is_empty() {
+    // Where the repo's table keeps them already, else where its dbt version reads them.
+    let top_level = current
+        .is_some_and(|c| c.get("freshness").is_some() || c.get("loaded_at_field").is_some())
+        || !under_config;
+    if top_level {
+        value.append(&mut config);
+    } else if !config.is_empty() {
         value.insert("config".into(), Value::Object(config));
     }
     let repo_columns = current
@@ -147,7 +158,7 @@ fn table_value(table: &ConnectorTable, current: Option<&Value>, tests_key: &str)
 }
 
 /// The source's own keys, for a source the repo does not have yet.
-fn source_keys(connector: &Connector) -> Value {
+fn source_keys(connector: &Connector, under_config: bool) -> Value {
     let mut keys = Map::new();
     if let Some(d) = &connector.description {
         keys.insert("description".into(), json!(repo_text(d, None)));
@@ -168,7 +179,9 @@ fn source_keys(connector: &Connector) -> Value {
     if let Some(f) = &connector.freshness {
         config.insert("freshness".into(), freshness_value(f));
     }
-    if !config.is_empty() {
+    if !under_config {
+        keys.append(&mut config);
+    } else if !config.is_empty() {
         keys.insert("config".into(), Value::Object(config));
     }
     Value::Object(keys)
@@ -221,6 +234,8 @@ pub fn to_desired(objects: &EltObjects, repo: &EltRepo) -> Result<Mapped, EltErr
     let mut ids = BTreeSet::new();
     let tests_key = repo.view.tests_key.clone();
     let prefix = format!("source.{}.", repo.view.project);
+    // dbt 1.10 moved a source's `freshness` and `loaded_at_field` under `config:`.
+    let under_config = repo.view.version().meta_under_config();
     for c in &objects.connectors {
         if !valid_name(&c.name) {
             return Err(bad(&c.id, format!("'{}' is not a source name", c.name)));
@@ -266,11 +281,11 @@ pub fn to_desired(objects: &EltObjects, repo: &EltRepo) -> Result<Mapped, EltErr
             }
             let uid = format!("{prefix}{}.{}", c.name, t.name);
             let current = repo.view.states.get(&uid).map(|s| &s.value);
-            let mut value = table_value(t, current, &tests_key);
+            let mut value = table_value(t, current, &tests_key, under_config);
             if existing.is_none()
                 && let Value::Object(m) = &mut value
             {
-                m.insert(NEW_SOURCE_KEYS.into(), source_keys(c));
+                m.insert(NEW_SOURCE_KEYS.into(), source_keys(c, under_config));
             }
             out.desired.push(Desired {
                 id: repo
@@ -307,7 +322,7 @@ pub fn to_desired(objects: &EltObjects, repo: &EltRepo) -> Result<Mapped, EltErr
             }
         }
     }
-    let dialect = objects.dialect.unwrap_or_default();
+    let dialect = objects.dialect.or(repo.dialect).unwrap_or_default();
     for t in &objects.transforms {
         if !valid_name(&t.name) {
             return Err(bad(&t.id, format!("'{}' is not a model name", t.name)));
