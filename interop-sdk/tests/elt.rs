@@ -445,3 +445,37 @@ fn corpus_models_select_what_the_warehouse_sql_selects() {
         "{text}"
     );
 }
+
+#[test]
+fn an_older_dbt_reads_freshness_beside_the_table_and_the_profile_names_the_dialect() {
+    let tmp = repo();
+    edit_file(
+        tmp.path(),
+        "dbt_project.yml",
+        "require-dbt-version: [\">=1.12.0\", \"<2.0.0\"]",
+        "require-dbt-version: [\">=1.8.0\", \"<1.10.0\"]",
+    );
+    std::fs::write(
+        tmp.path().join("profiles.yml"),
+        "shop:\n  target: prod\n  outputs:\n    prod:\n      type: snowflake\n      account: acme\n",
+    )
+    .unwrap();
+    git(tmp.path(), &["add", "profiles.yml"]);
+    git(tmp.path(), &["commit", "-qm", "profiles"]);
+    let s = session(tmp.path());
+    let repo = EltRepo::read(&s).unwrap();
+    assert_eq!(repo.dialect, Some(Dialect::Snowflake));
+    let mut objects = objects();
+    objects.dialect = None;
+    // Parsed as Snowflake, the repo's adapter.
+    objects.transforms[0].sql =
+        "select id::varchar as company_key from raw.hubspot_crm.companies".into();
+    let mapped = to_desired(&objects, &repo).unwrap();
+    assert!(mapped.unmapped.is_empty(), "{:?}", mapped.unmapped);
+    let companies = &mapped.desired[0].state.value;
+    assert_eq!(companies["_source"]["loaded_at_field"], "_fivetran_synced");
+    assert!(companies["_source"].get("config").is_none());
+    let contacts = &mapped.desired[1].state.value;
+    assert_eq!(contacts.get("freshness"), Some(&serde_json::Value::Null));
+    assert!(contacts.get("config").is_none());
+}
