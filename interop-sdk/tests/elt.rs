@@ -329,6 +329,23 @@ fn the_acceptance_state_file_builds_and_reads_back() {
         .map(str::to_string)
         .collect();
     assert!(files.contains(&"models/staging/stripe/_stripe__sources.yml".to_string()));
+    // The hand-written source file is only added to: types, descriptions, new columns.
+    let diff = git(
+        tmp.path(),
+        &[
+            "diff",
+            "HEAD^1",
+            "HEAD",
+            "--",
+            "models/staging/stripe/_stripe__sources.yml",
+        ],
+    );
+    assert!(
+        diff.lines()
+            .all(|l| !l.starts_with('-') || l.starts_with("---")),
+        "{diff}"
+    );
+    assert!(diff.contains("+            data_type: varchar"), "{diff}");
     let out = dbt_check(export(tmp.path(), "HEAD").path(), &[OsStr::new("--build")]);
     if let (Some(out), Some(venv)) = (out, oracle_venv()) {
         assert!(out.contains("dbt-check: OK parse and build"), "{out}");
@@ -478,4 +495,20 @@ fn an_older_dbt_reads_freshness_beside_the_table_and_the_profile_names_the_diale
     let contacts = &mapped.desired[1].state.value;
     assert_eq!(contacts.get("freshness"), Some(&serde_json::Value::Null));
     assert!(contacts.get("config").is_none());
+}
+
+#[test]
+fn taking_over_the_hand_written_sources_as_they_are_writes_nothing() {
+    let tmp = repo();
+    let s = session(tmp.path());
+    let repo = EltRepo::read(&s).unwrap();
+    let objects = from_repo(&repo, &EltObjects::default());
+    assert_eq!(objects.connectors.len(), 3);
+    let mapped = to_desired(&objects, &repo).unwrap();
+    assert!(mapped.unmapped.is_empty(), "{:?}", mapped.unmapped);
+    assert_eq!(mapped.desired.len(), 7);
+    let plan = s.plan(&mapped.desired).unwrap();
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    assert!(plan.is_noop(), "{:#?}", plan.files);
+    assert!(plan.vendor_changes.is_empty(), "{:#?}", plan.vendor_changes);
 }
