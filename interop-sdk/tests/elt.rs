@@ -512,3 +512,38 @@ fn taking_over_the_hand_written_sources_as_they_are_writes_nothing() {
     assert!(plan.is_noop(), "{:#?}", plan.files);
     assert!(plan.vendor_changes.is_empty(), "{:#?}", plan.vendor_changes);
 }
+
+#[test]
+fn a_new_table_of_an_existing_source_joins_its_tables() {
+    let tmp = repo();
+    let s = session(tmp.path());
+    let repo = EltRepo::read(&s).unwrap();
+    let mut objects = from_repo(&repo, &EltObjects::default());
+    objects.connectors.retain(|c| c.name == "stripe");
+    objects.connectors[0].tables.push(ConnectorTable {
+        name: "refunds".into(),
+        identifier: None,
+        description: Some("One row per refund.".into()),
+        primary_key: Some("id".into()),
+        loaded_at: None,
+        freshness: None,
+        no_freshness: false,
+        columns: vec![ConnectorColumn {
+            name: "id".into(),
+            data_type: Some("varchar".into()),
+            description: None,
+        }],
+    });
+    let back = sync(tmp.path(), &objects);
+    let stripe = back.connectors.iter().find(|c| c.name == "stripe").unwrap();
+    assert_eq!(stripe, &objects.connectors[0]);
+    let diff = git(
+        tmp.path(),
+        &["diff", "HEAD^1", "HEAD", "--stat", "--", "models"],
+    );
+    assert!(
+        diff.contains("models/staging/stripe/_stripe__sources.yml | 8 +"),
+        "{diff}"
+    );
+    dbt_check(export(tmp.path(), "HEAD").path(), &[]);
+}

@@ -489,6 +489,38 @@ mod tests {
     }
 
     #[test]
+    fn a_source_table_is_created_with_its_source_and_its_keys_never_stay_on_it() {
+        let mut table = state(json!({"name": "companies", "description": "Companies",
+            "_source": {"schema": "hubspot_crm", "loader": "fivetran"}}));
+        table.kind = ResourceKind::Source;
+        table.file = Some("models/staging/hubspot/_hubspot__sources.yml#hubspot".into());
+        let ops = ops_between(None, None, Some(&table));
+        assert_eq!(
+            ops,
+            [ResourceOp::AddEntry {
+                key: "sources".into(),
+                entry: json!({"name": "hubspot", "schema": "hubspot_crm", "loader": "fivetran",
+                    "tables": [{"name": "companies", "description": "Companies"}]}),
+                file: Some("models/staging/hubspot/_hubspot__sources.yml".into()),
+            }]
+        );
+        // Without the source's name there is nothing to create it in.
+        table.file = None;
+        assert!(ops_between(None, None, Some(&table)).is_empty());
+        // Once it exists, the source's keys are not a field of the table.
+        let mut current = table.clone();
+        current.value.as_object_mut().unwrap().remove("_source");
+        assert!(
+            ops_between(
+                Some("source.x.hubspot.companies"),
+                Some(&current),
+                Some(&table)
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
     fn a_model_is_created_from_its_sql_and_file() {
         let mut spine = state(json!({"name": "metricflow_time_spine", "sql": "select 1",
             "time_spine": {"standard_granularity_column": "date_day"}}));
