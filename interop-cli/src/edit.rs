@@ -24,6 +24,10 @@ pub struct Args {
     /// Only print the diff; exit 1 if anything would change.
     #[arg(long)]
     check: bool,
+    /// Print the changes as JSON: `{files: [{path, before, after, diff}], deleted, errors,
+    /// written}`.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     limits: crate::limits::LimitArgs,
 }
@@ -217,14 +221,38 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ..PlanOptions::default()
     };
     let changes = apply_plan(&project, &source, &ops, &options);
-    for change in &changes.files {
-        print!("{}", unified_diff(change));
-    }
-    for path in &changes.deleted {
-        println!("deleted: {path}");
-    }
-    for e in &changes.errors {
-        eprintln!("error: {e}");
+    if args.json {
+        let written = changes.errors.is_empty() && !args.check;
+        let files: Vec<Value> = changes
+            .files
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "path": c.path,
+                    "before": c.before,
+                    "after": c.after,
+                    "diff": unified_diff(c),
+                })
+            })
+            .collect();
+        let errors: Vec<String> = changes.errors.iter().map(ToString::to_string).collect();
+        let doc = serde_json::json!({
+            "files": files,
+            "deleted": changes.deleted,
+            "errors": errors,
+            "written": written,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        for change in &changes.files {
+            print!("{}", unified_diff(change));
+        }
+        for path in &changes.deleted {
+            println!("deleted: {path}");
+        }
+        for e in &changes.errors {
+            eprintln!("error: {e}");
+        }
     }
     if !changes.errors.is_empty() {
         return Ok(exit::BAD_INPUT);

@@ -22,6 +22,9 @@ pub struct Args {
     /// Write the files only: no git repository, no first commit.
     #[arg(long)]
     no_git: bool,
+    /// Print what was created as JSON: `{name, dir, adapter, files, commit, branch}`.
+    #[arg(long)]
+    json: bool,
 }
 
 /// The last component of `dir`, resolved when `dir` is `.` or ends in `..`.
@@ -62,6 +65,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     options.adapter = adapter;
     options.with_git = !args.no_git;
     let report = init_project(&args.dir, &options)?;
+    if args.json {
+        let doc = serde_json::json!({
+            "name": options.name,
+            "dir": report.dir,
+            "adapter": args.adapter,
+            "files": report.files,
+            "commit": report.commit,
+            "branch": report.branch,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(exit::OK);
+    }
 
     println!(
         "Created the dbt project `{}` in {} ({} files):",

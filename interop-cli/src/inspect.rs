@@ -53,7 +53,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             Box::new(FolderSource::new(dir))
         }
     };
-    let project = Reader::new(args.limits.limits())
+    let mut reader = Reader::new(args.limits.limits());
+    if let Some(progress) = crate::progress::on_terminal() {
+        reader = reader.with_progress(progress);
+    }
+    let project = reader
         .read(source.as_ref())
         .context("reading the project")?;
     if args.json {

@@ -7,6 +7,7 @@ mod edit;
 mod init;
 mod inspect;
 mod limits;
+mod progress;
 mod sync;
 
 use std::process::ExitCode;

@@ -153,6 +153,7 @@ fn open(args: &SessionArgs) -> Result<SyncSession, CliError> {
     options.main_branch = args.main.clone();
     options.subdir = args.subdir.clone();
     options.limits = args.limits.limits();
+    options.progress = crate::progress::on_terminal();
     let credentials = match &args.token_env {
         Some(var) => Credentials::Token {
             username: args.token_user.clone(),
@@ -371,6 +372,11 @@ pub(crate) struct Style {
 }
 
 impl Style {
+    /// No colours (machine output, pipes).
+    pub(crate) fn plain() -> Style {
+        Style { color: false }
+    }
+
     pub(crate) fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -409,9 +415,27 @@ pub(crate) fn print_plan(plan: &SyncPlan, style: &Style) {
             what
         );
     }
+    let count = |sign: &str| {
+        plan.changes
+            .iter()
+            .filter(|c| c.kind.sign() == sign)
+            .count()
+    };
     println!(
-        "  {} file(s), +{} −{} lines",
-        plan.stats.files, plan.stats.insertions, plan.stats.deletions
+        "  {} {} added, {} {} changed, {} {} removed, {} {} renamed, {} {} moved; {} file(s), +{} −{} lines",
+        style.paint("32", "+"),
+        count("+"),
+        style.paint("33", "~"),
+        count("~"),
+        style.paint("31", "-"),
+        count("-"),
+        style.paint("33", "⇄"),
+        count("⇄"),
+        style.paint("33", "→"),
+        count("→"),
+        plan.stats.files,
+        plan.stats.insertions,
+        plan.stats.deletions
     );
     let mine: Vec<&VendorChange> = plan.vendor_changes.iter().collect();
     if !mine.is_empty() {
@@ -610,9 +634,14 @@ pub fn resolve(args: ResolveArgs) -> Result<u8, CliError> {
         Choice::Repo
     };
     session.resolve(&args.id, &args.field, choice)?;
-    println!(
-        "Resolved {} {}: the {} side wins on the next sync.",
-        args.id, args.field, args.choice
-    );
+    if args.session.json {
+        let doc = serde_json::json!({"id": args.id, "field": args.field, "choice": args.choice});
+        println!("{doc}");
+    } else {
+        println!(
+            "Resolved {} {}: the {} side wins on the next sync.",
+            args.id, args.field, args.choice
+        );
+    }
     Ok(exit::OK)
 }

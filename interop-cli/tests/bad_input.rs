@@ -409,3 +409,20 @@ fn state_file_over_max_file_bytes_exits_3() {
     let args = session("plan", &["--state", "state.yml", "--max-file-bytes", "100"]);
     insta::assert_snapshot!(s.bad(&args));
 }
+
+#[test]
+fn unknown_vendor_category_exits_3() {
+    let s = Setup::new();
+    let args = [
+        "plan",
+        "--repo",
+        "repo",
+        "--vendor",
+        "acme",
+        "--category",
+        "crystal-ball",
+        "--state",
+        "state.yml",
+    ];
+    insta::assert_snapshot!(s.bad(&args));
+}

@@ -229,3 +229,56 @@ fn init_refuses_a_bad_name_and_writes_nothing() {
     assert!(!dir.join(".git").exists());
     assert!(text(&out.stdout).contains("git init"));
 }
+
+#[test]
+fn edit_and_init_speak_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shop");
+    copy_dir(&shop(), &dir);
+    let op = "set model.shop.stg_shop_db__orders description=\"One row per order, in JSON.\"";
+    let out = interop(&[
+        "edit",
+        dir.to_str().unwrap(),
+        "--op",
+        op,
+        "--check",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["written"], false);
+    let file = &doc["files"][0];
+    assert!(file["path"].as_str().unwrap().ends_with(".yml"), "{doc:#}");
+    assert!(
+        file["after"]
+            .as_str()
+            .unwrap()
+            .contains("One row per order, in JSON.")
+    );
+    assert!(
+        file["diff"]
+            .as_str()
+            .unwrap()
+            .contains("description: One row per order, in JSON."),
+        "{doc:#}"
+    );
+    assert_eq!(doc["errors"], serde_json::json!([]));
+
+    let new = tmp.path().join("fresh");
+    let out = interop(&["init", new.to_str().unwrap(), "--name", "fresh", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["name"], "fresh");
+    assert_eq!(doc["branch"], "main");
+    assert_eq!(doc["commit"].as_str().unwrap().len(), 40);
+    let files: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"dbt_project.yml"), "{files:?}");
+    for f in files {
+        assert!(new.join(f).is_file(), "{f}");
+    }
+}

@@ -14,6 +14,21 @@ fn interop(dir: &Path, args: &[&str]) -> Output {
         .expect("running interop")
 }
 
+/// Command output with the commit ids (which depend on the clock) replaced.
+fn stable(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("main@") {
+        out.push_str(&rest[..i + 5]);
+        rest = &rest[i + 5..];
+        let hex = rest.chars().take_while(char::is_ascii_hexdigit).count();
+        out.push_str(if hex > 0 { "[commit]" } else { "" });
+        rest = &rest[hex..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
@@ -89,6 +104,7 @@ fn plan_apply_status_and_a_second_apply_that_writes_nothing() {
         stdout.contains("+ metric.shop.revenue_per_order"),
         "{stdout}"
     );
+    insta::assert_snapshot!("plan_of_a_new_metric", stable(&stdout));
     assert!(stdout.contains("+  - name: revenue_per_order"), "{stdout}");
 
     let out = interop(
@@ -173,13 +189,22 @@ fn conflicts_exit_2_and_resolve_settles_them() {
         stdout.contains("repo:   \"Net revenue per order.\""),
         "{stdout}"
     );
+    insta::assert_snapshot!("plan_with_a_conflict", stable(&stdout));
 
-    let out = interop(dir, &args("resolve", &["bi-42", "description", "vendor"]));
+    let out = interop(
+        dir,
+        &args("resolve", &["bi-42", "description", "vendor", "--json"]),
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        resolved,
+        serde_json::json!({"id": "bi-42", "field": "description", "choice": "vendor"})
     );
     let out = interop(dir, &args("plan", &["--state", "state.yml"]));
     assert_eq!(out.status.code(), Some(0));
@@ -258,14 +283,29 @@ fn the_demo_runs_the_whole_story() {
         stdout.contains("repo:   \"Orders per ordering customer, refunds included.\""),
         "{stdout}"
     );
+    // The vendors' own objects took the customer's edits: the rename, the threshold.
     assert!(
-        stdout.contains("~ bi-101 ← metric.shop.average_order_revenue: name"),
+        stdout.contains("~ acme-bi bi-101: name = \"average_order_revenue\""),
         "{stdout}"
     );
     assert!(
-        stdout.contains("wt-1 ← source.shop.shop_db.customers: config.freshness.warn_after.count"),
+        stdout.contains("~ watchtower wt-1: warn_after = {\"count\":24,\"period\":\"hour\"}"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("pull request: acme-bi: 2 added resources"),
+        "{stdout}"
+    );
+    // dbt builds the repo the demo leaves, when the oracle is installed.
+    if PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../.venv-oracle/bin/dbt")
+        .exists()
+    {
+        assert!(
+            stdout.contains("dbt parse + build: dbt-check: OK parse and build"),
+            "{stdout}"
+        );
+    }
     let last = stdout.split("== 8.").nth(1).unwrap();
     assert_eq!(
         last.matches("nothing to do: no commit, no push").count(),
@@ -279,6 +319,62 @@ fn the_demo_runs_the_whole_story() {
         .output()
         .unwrap();
     assert!(status.stdout.is_empty());
+}
+
+#[test]
+fn the_demo_tells_the_same_story_as_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["demo", dir.to_str().unwrap(), "--json"])
+        .env("INTEROP_ORACLE_VENV", tmp.path().join("no-oracle"))
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["schema"], "interop.demo/v1");
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 10, "{doc:#}");
+    let events = |step: usize, kind: &str| -> Vec<serde_json::Value> {
+        steps[step - 1]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == kind)
+            .map(|e| e["data"].clone())
+            .collect()
+    };
+    // Both vendors committed and pushed.
+    for step in [2, 3] {
+        let sync = &events(step, "sync")[0];
+        assert_eq!(sync["created_commit"], true, "{sync:#}");
+        assert_eq!(sync["pushed"], true, "{sync:#}");
+    }
+    // The pull shows the conflict with both sides, and the BI tool's metric was renamed.
+    let plan = &events(6, "plan")[0];
+    let conflict = &plan["conflicts"][0];
+    assert_eq!(conflict["id"], "bi-102");
+    assert_eq!(conflict["vendor"], "Average number of orders per customer.");
+    assert_eq!(
+        conflict["repo"],
+        "Orders per ordering customer, refunds included."
+    );
+    let objects = &events(6, "vendor_objects")[0]["objects"];
+    assert_eq!(objects["metrics"][0]["name"], "average_order_revenue");
+    assert_eq!(events(7, "resolved")[0]["choice"], "vendor");
+    // The last syncs wrote nothing; without the oracle the verdict says how to get it.
+    for sync in events(8, "sync") {
+        assert_eq!(sync["created_commit"], false, "{sync:#}");
+    }
+    let verdict = &events(9, "verdict")[0];
+    assert_eq!(verdict["ran"], false);
+    assert!(verdict["text"].as_str().unwrap().contains("install.sh"));
 }
 
 #[test]

@@ -21,3 +21,8 @@ pub use session::{
     Status, SyncPlan, SyncRecord, SyncSession, VendorChange,
 };
 pub use state::{STATE_SCHEMA, SyncState, Synced};
+
+/// The README's Rust tour, compiled and run as a doctest so that it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeTour;

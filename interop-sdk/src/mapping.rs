@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use interop_sync::edit::dbt_rules::{DbtVersion, escape_jinja, looks_like_jinja, unescape_jinja};
 use interop_sync::git::BaseStore as _;
 use interop_sync::git::GitRefBaseStore;
+use interop_sync::merge::{FieldPath, get, put};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, state_of};
 use interop_sync::read::{Project, Reader};
@@ -209,6 +210,21 @@ pub fn is_doc_reference(text: &str) -> bool {
 /// Whether a unique id names one version of a versioned model (`model.shop.dim_customers.v2`).
 pub fn is_versioned(unique_id: &str) -> bool {
     unique_id.starts_with("model.") && unique_id.split('.').count() > 3
+}
+
+/// The vendor's own state of a resource with only the fields the repo changed taken from the
+/// repo's state (`fields` as a [`crate::VendorChange::Updated`] names them): what the vendor
+/// holds after a pull, where a change it proposed but the customer has not merged yet stays.
+pub fn with_repo_fields(vendor: &Value, repo: &Value, fields: &[String]) -> Value {
+    let mut out = vendor.clone();
+    for field in fields {
+        match FieldPath::parse(field) {
+            Ok(path) => put(&mut out, &path, get(repo, &path).cloned()),
+            // A field the path syntax cannot name: the repo's whole state is the safe answer.
+            Err(_) => return repo.clone(),
+        }
+    }
+    out
 }
 
 /// A string field of a JSON object.

@@ -18,7 +18,7 @@ use interop_sync::git::{
 use interop_sync::merge::{Conflict, Policies, Policy, merge_resource, put};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, changed_fields, ops_between, state_of};
-use interop_sync::read::{Project, ReadError, ReadErrorKind, Reader};
+use interop_sync::read::{Project, ReadError, ReadErrorKind, ReadProgress, Reader};
 use interop_sync::safety::{Limits, validate_repo_path};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -79,6 +79,8 @@ pub struct SessionOptions {
     pub remote: Option<RemoteOptions>,
     /// Limits on what is read from the repo (file size, nesting, aliases, file count).
     pub limits: Limits,
+    /// Told how far each read of the repo is (a progress bar for large repos).
+    pub progress: Option<ReadProgress>,
 }
 
 impl SessionOptions {
@@ -95,6 +97,16 @@ impl SessionOptions {
             budget_lines: 400,
             remote: None,
             limits: Limits::default(),
+            progress: None,
+        }
+    }
+
+    /// The reader these options ask for.
+    fn reader(&self) -> Reader {
+        let reader = Reader::new(self.limits.clone());
+        match &self.progress {
+            Some(progress) => reader.with_progress(progress.clone()),
+            None => reader,
         }
     }
 }
@@ -390,7 +402,7 @@ impl SyncSession {
         sync_branch_name(&options.vendor)?;
         Ok(SyncSession {
             store: GitStore::open(repo)?,
-            reader: Reader::new(options.limits.clone()),
+            reader: options.reader(),
             options,
             states: Mutex::default(),
         })
@@ -412,7 +424,7 @@ impl SyncSession {
         });
         Ok(SyncSession {
             store,
-            reader: Reader::new(options.limits.clone()),
+            reader: options.reader(),
             options,
             states: Mutex::default(),
         })

@@ -257,3 +257,41 @@ fn a_catalog_never_writes_sql_nor_creates_resources() {
     }
     assert!(plan.deleted.is_empty());
 }
+
+#[test]
+fn an_owner_and_tags_new_to_a_config_keep_its_other_keys_and_a_pull_before_the_merge_keeps_them() {
+    let repo = repo();
+    let session = session(repo.path());
+    let mut catalog = start(&session);
+    // `order_items` has `config: {access: protected}`; the catalog sees neither `meta` nor
+    // `tags` there and adds both.
+    let order_items = Target::new(CatalogKind::Model, "order_items");
+    let a = annotation(&mut catalog, &order_items, None);
+    a.owner = owner("@finance");
+    a.tags = vec!["finance".into()];
+    let record = sync(&session, &catalog);
+    assert!(record.created_commit);
+    let file = "models/marts/finance/_finance__models.yml";
+    let after = git(repo.path(), &["show", &format!("{BRANCH}:{file}")]);
+    let entry = &after[after.find("  - name: order_items").unwrap()..];
+    let config = &entry[..entry.find("    semantic_model:").unwrap()];
+    assert!(config.contains("      access: protected\n"), "{config}");
+    assert!(
+        config.contains("@finance") && config.contains("finance"),
+        "{config}"
+    );
+    assert_eq!(config.matches("config:").count(), 1, "{config}");
+
+    // Before the customer merges, a pull does not take the proposed owner back out.
+    let view = RepoView::read(&session).unwrap();
+    let changes = catalog.changes(&session.pull().unwrap(), &view);
+    let mut pulled = catalog.clone();
+    pulled.apply(&changes);
+    let kept = pulled
+        .annotations
+        .iter()
+        .find(|a| a.target == order_items && a.column.is_none())
+        .unwrap();
+    assert_eq!(kept.owner, owner("@finance"), "{changes:#?}");
+    assert_eq!(kept.tags, vec!["finance".to_string()]);
+}

@@ -8,7 +8,7 @@ dbt repository through interop_sync.
     python sqlite_bi.py --db bi.sqlite list
     python sqlite_bi.py --db bi.sqlite resolve --repo path/to/dbt-repo bi-1 description vendor
 
-Each metric is a derived dbt metric; its id (``bi-<n>``) is the tool's own and survives
+Each metric is the BI category's ``interop_sync.Metric`` (a derived metric); its id (``bi-<n>``) is the tool's own and survives
 renames on either side. A sync sends every metric, writes the repo side on the branch
 ``interop/<vendor>``, and takes what the customer changed in the repo back into the database.
 Conflicts are printed with both sides and wait for ``resolve``.
@@ -34,12 +34,9 @@ create table if not exists metrics (
     label text not null,
     description text not null default '',
     expr text not null,
-    input_metrics text not null default '[]',
-    file text
+    input_metrics text not null default '[]'
 )
 """
-
-METRICS_FILE = "models/marts/_metrics.yml"
 
 
 @dataclass
@@ -52,31 +49,32 @@ class Metric:
     expr: str
     description: str = ""
     input_metrics: list[str] = field(default_factory=list)
-    file: str | None = METRICS_FILE
 
-    def to_desired(self) -> ix.Desired:
-        """The dbt metric this maps to (a derived metric over its input metrics)."""
-        value: dict[str, Any] = {"label": self.label, "type": "derived", "expr": self.expr}
-        if self.description:
-            value["description"] = self.description
-        value["input_metrics"] = [{"name": n} for n in self.input_metrics]
-        return ix.Desired(self.id, "metric", self.name, value, file=self.file)
+    def to_metric(self) -> ix.Metric:
+        """The BI category's metric: a derived metric over the tool's input metrics. The
+        session writes it in the repo's own semantic-layer spec."""
+        return ix.Metric(
+            id=self.id,
+            name=self.name,
+            label=self.label,
+            description=self.description or None,
+            type="derived",
+            expr=self.expr,
+            inputs=[{"name": n} for n in self.input_metrics],
+        )
 
     @classmethod
-    def from_change(cls, change: ix.VendorChange) -> Metric | None:
-        """The metric a vendor change describes (None for a deletion or another kind)."""
-        if change.kind != "metric" or change.value is None or change.name is None:
+    def from_metric(cls, metric: ix.Metric) -> Metric | None:
+        """The tool's metric for a BI metric (None for a kind the tool does not keep)."""
+        if metric.type != "derived" or metric.expr is None:
             return None
-        value = change.value
-        inputs = [i["name"] for i in value.get("input_metrics", []) if isinstance(i, dict) and "name" in i]
         return cls(
-            id=change.id,
-            name=change.name,
-            label=str(value.get("label", change.name)),
-            expr=str(value.get("expr", "")),
-            description=str(value.get("description", "")),
-            input_metrics=inputs,
-            file=change.file,
+            id=metric.id,
+            name=metric.name,
+            label=metric.label or metric.name,
+            expr=metric.expr,
+            description=metric.description or "",
+            input_metrics=[i["name"] for i in metric.inputs or []],
         )
 
 
@@ -94,9 +92,9 @@ class MetricStore:
     def all(self) -> Iterator[Metric]:
         """Every metric, by id."""
         for row in self.db.execute(
-            "select id, name, label, expr, description, input_metrics, file from metrics order by id"
+            "select id, name, label, expr, description, input_metrics from metrics order by id"
         ):
-            yield Metric(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
+            yield Metric(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
 
     def get(self, metric_id: str) -> Metric | None:
         """One metric."""
@@ -111,7 +109,7 @@ class MetricStore:
         """Inserts or replaces a metric."""
         with self.db:
             self.db.execute(
-                "insert or replace into metrics values (?, ?, ?, ?, ?, ?, ?)",
+                "insert or replace into metrics values (?, ?, ?, ?, ?, ?)",
                 (
                     metric.id,
                     metric.name,
@@ -119,7 +117,6 @@ class MetricStore:
                     metric.description,
                     metric.expr,
                     json.dumps(metric.input_metrics),
-                    metric.file,
                 ),
             )
 
@@ -145,25 +142,30 @@ def open_session(repo: str | Path, vendor: str) -> ix.Session:
 
 def sync(store: MetricStore, session: ix.Session, *, adopt_new: bool = False) -> SyncReport:
     """Sends every metric, writes the repo side, and applies the repo's changes to the store.
-    With ``adopt_new``, metrics written by hand in the repo are imported as well."""
-    plan = session.plan([m.to_desired() for m in store.all()])
+    With ``adopt_new``, derived metrics written by hand in the repo are imported as well."""
+    held = [m.to_metric() for m in store.all()]
+    plan = session.plan_bi(held)
     record = session.apply(plan)
     report = SyncReport(record, conflicts=record.conflicts)
     conflicted = {c.id for c in record.conflicts}
-    changes = record.vendor_changes + (session.pull() if adopt_new else [])
-    for change in changes:
-        if change.change == "deleted":
-            store.delete(change.id)
-            report.taken.append(f"- {change.id}")
+    # The plan's changes taken into the tool's metrics (and, with adopt_new, everything else
+    # the repo holds): the metrics as the repo now has them.
+    changes = plan.vendor_changes + (session.pull() if adopt_new else [])
+    pulled = session.pull_bi(held, changes)
+    now = {o.id: o for o in pulled.objects if isinstance(o, ix.Metric)}
+    fields = {c.id: c.fields for c in changes}
+    for before in held:
+        if before.id not in now:
+            store.delete(before.id)
+            report.taken.append(f"- {before.id}")
+    for metric_id, metric in now.items():
+        known = store.get(metric_id)
+        if metric_id in conflicted or (known is None and not adopt_new):
             continue
-        if change.change == "created" and (not adopt_new or store.get(change.id)):
-            continue
-        if change.id in conflicted:
-            continue
-        metric = Metric.from_change(change)
-        if metric is not None:
-            store.save(metric)
-            report.taken.append(f"~ {change.id}: {', '.join(change.fields) or 'new'}")
+        kept = Metric.from_metric(metric)
+        if kept is not None and kept != known:
+            store.save(kept)
+            report.taken.append(f"~ {metric_id}: {', '.join(fields.get(metric_id, [])) or 'new'}")
     return report
 
 

@@ -58,18 +58,33 @@ pub fn json_of<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-/// The field `name` of a serde value, for `__getattr__`.
+/// The field `name` of a serde value, for `__getattr__`. A field in `known` that the value
+/// leaves out (serde skips unset fields) reads as its empty value: `None`, or `[]` for a name
+/// written `name[]`, `{}` for `name{}`, `False` for `name?`.
 pub fn field<T: Serialize>(
     py: Python<'_>,
     class: &str,
     value: &T,
     name: &str,
+    known: &[&str],
 ) -> PyResult<Py<PyAny>> {
     match json_of(value).get(name) {
         Some(v) => to_py(py, v),
-        None => Err(pyo3::exceptions::PyAttributeError::new_err(format!(
-            "'{class}' object has no attribute '{name}'"
-        ))),
+        None => {
+            for k in known {
+                let empty = match k.strip_prefix(name) {
+                    Some("") => Value::Null,
+                    Some("[]") => Value::Array(vec![]),
+                    Some("{}") => Value::Object(Map::new()),
+                    Some("?") => Value::Bool(false),
+                    _ => continue,
+                };
+                return to_py(py, &empty);
+            }
+            Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "'{class}' object has no attribute '{name}'"
+            )))
+        }
     }
 }
 
@@ -89,7 +104,7 @@ pub fn repr<T: Serialize>(py: Python<'_>, class: &str, value: &T) -> String {
 
 /// Defines a Python class over a serde type; see the module documentation.
 macro_rules! serde_object {
-    ($(#[$doc:meta])* $py:ident => $rust:ty $(, desired = $desired:expr)?) => {
+    ($(#[$doc:meta])* $py:ident => $rust:ty $(, desired = $desired:expr)? $(, fields = [$($field:literal),* $(,)?])?) => {
         $(#[$doc])*
         #[pyclass(module = "interop_sync", frozen)]
         #[derive(Clone)]
@@ -125,7 +140,8 @@ macro_rules! serde_object {
             }
 
             fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-                $crate::categories::field(py, stringify!($py), &self.inner, name)
+                let known: &[&str] = &[$($($field),*)?];
+                $crate::categories::field(py, stringify!($py), &self.inner, name, known)
             }
 
             fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -160,4 +176,84 @@ serde_object! {
     /// owns (patterns such as `columns[*].description`; empty: every field), the kinds it may
     /// `create` and `delete`.
     Scope => interop_sdk::Scope
+}
+
+// BI (`interop_sdk::bi`): synced as a set with `Session.plan_bi` / `Session.pull_bi`, which map
+// them in the repo's own semantic-layer spec.
+
+serde_object! {
+    /// A BI metric: `simple` (an aggregation of a semantic model's column), `ratio`, `derived`,
+    /// `cumulative` or `conversion` (the `type` key), with the keys that type needs beside it.
+    Metric => interop_sdk::bi::Metric,
+    fields = [
+        "label", "description", "filter", "semantic_model", "agg", "expr", "percentile",
+        "discrete_percentile?", "fill_nulls_with", "join_to_timespine?", "measure", "numerator",
+        "denominator", "inputs", "input", "window", "grain_to_date", "period_agg", "entity",
+        "calculation", "base", "conversion"
+    ]
+}
+
+serde_object! {
+    /// A dimension of a semantic model: `categorical`, or `time` with its `granularity`.
+    Dimension => interop_sdk::bi::Dimension,
+    fields = ["granularity", "expr", "label", "description"]
+}
+
+serde_object! {
+    /// An entity (join key) of a semantic model: `primary`, `foreign`, `unique` or `natural`.
+    Entity => interop_sdk::bi::Entity,
+    fields = ["expr", "description"]
+}
+
+serde_object! {
+    /// A table the BI tool models: a dbt model with the entities and dimensions it exposes.
+    SemanticModel => interop_sdk::bi::SemanticModel,
+    fields = ["description", "label", "agg_time_dimension", "entities[]", "dimensions[]"]
+}
+
+serde_object! {
+    /// A saved query: metrics grouped by dimensions, with filters.
+    SavedQuery => interop_sdk::bi::SavedQuery,
+    fields = ["label", "description", "group_by[]", "filters[]"]
+}
+
+serde_object! {
+    /// A dashboard: an exposure of type `dashboard` depending on what it reads.
+    Dashboard => interop_sdk::bi::Dashboard,
+    fields = ["label", "description", "url", "maturity", "depends_on[]"]
+}
+
+serde_object! {
+    /// A table the BI tool models itself: a dbt model with the tool's SQL.
+    Transform => interop_sdk::bi::Transform,
+    fields = ["description", "columns[]", "owner"]
+}
+
+// Observability (`interop_sdk::observability`): `Session.plan_monitors` / `pull_monitors`.
+
+serde_object! {
+    /// A monitor: one check (the `check` key, with its parameters beside it) on a model,
+    /// source table, seed or snapshot, or on one of its columns.
+    Monitor => interop_sdk::observability::Monitor,
+    fields = [
+        "target", "column", "severity", "where", "warn_if", "error_if", "owner", "description",
+        "name", "config{}", "values", "quote", "to", "field", "expression", "min", "max",
+        "inclusive", "warn_after", "error_after", "loaded_at_field", "filter", "sql", "test",
+        "arguments{}", "entry"
+    ]
+}
+
+serde_object! {
+    /// The description of a monitored resource (`target`) or of one of its columns.
+    Description => interop_sdk::observability::Description,
+    fields = ["column"]
+}
+
+// Catalog (`interop_sdk::catalog`): `Session.plan_annotations` / `pull_annotations`.
+
+serde_object! {
+    /// What a catalog says about one resource or column: description, owner, tags, glossary
+    /// terms and other metadata.
+    Annotation => interop_sdk::catalog::Annotation,
+    fields = ["column", "description", "owner", "tags[]", "terms[]", "meta{}"]
 }

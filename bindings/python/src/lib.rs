@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 
 #[macro_use]
 mod categories;
+mod category_sync;
+mod conformance;
 mod convert;
 mod errors;
 mod inspect;
@@ -27,6 +29,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<objects::SyncRecord>()?;
     m.add_class::<objects::Status>()?;
     m.add_class::<categories::Scope>()?;
+    m.add_class::<categories::Metric>()?;
+    m.add_class::<categories::Dimension>()?;
+    m.add_class::<categories::Entity>()?;
+    m.add_class::<categories::SemanticModel>()?;
+    m.add_class::<categories::SavedQuery>()?;
+    m.add_class::<categories::Dashboard>()?;
+    m.add_class::<categories::Transform>()?;
+    m.add_class::<categories::Monitor>()?;
+    m.add_class::<categories::Description>()?;
+    m.add_class::<categories::Annotation>()?;
+    m.add_class::<category_sync::Pulled>()?;
     m.add_class::<session::Credentials>()?;
     m.add_class::<session::Plan>()?;
     m.add_class::<session::Session>()?;
@@ -36,6 +49,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect::inspect, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::init, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::load_desired, m)?)?;
+    m.add_function(wrap_pyfunction!(conformance::conformance_scenarios, m)?)?;
+    m.add_function(wrap_pyfunction!(conformance::run_conformance, m)?)?;
     m.add("RECORD_SCHEMA", interop_sdk::RECORD_SCHEMA)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

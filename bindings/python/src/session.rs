@@ -13,7 +13,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use serde_json::Value;
 
+use interop_sdk::bi::{self, BiError, RepoInfo};
+use interop_sdk::mapping::RepoView;
+
 use crate::categories::Scope;
+use crate::category_sync::{self, Pulled};
 use crate::convert::{from_py, quoted, serde_from_json};
 use crate::errors::{conflict_error, input_error, interop_error, session_error};
 use crate::objects::{
@@ -377,6 +381,31 @@ impl Session {
         .map_err(interop_error)?
         .map_err(session_error)
     }
+
+    /// [`Session::run`] for a category's mapping: its own errors (an object that cannot be
+    /// mapped) are the caller's input and raise `InputError`.
+    fn run_mapped<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&SyncSession) -> Result<Result<T, String>, SessionError> + Send,
+    ) -> PyResult<T> {
+        self.run(py, f)?
+            .map_err(|message| input_error("", &message))
+    }
+}
+
+/// A BI mapping result: the session's errors go on as they are, the others are the input's.
+fn bi_mapped<T>(result: Result<T, BiError>) -> Result<Result<T, String>, SessionError> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(BiError::Session(e)) => Err(e),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// Category changes as JSON.
+fn changes_json<T: serde::Serialize>(changes: &[T]) -> Value {
+    serde_json::to_value(changes).unwrap_or(Value::Array(vec![]))
 }
 
 #[pymethods]
@@ -541,6 +570,152 @@ impl Session {
     /// Where the session stands.
     fn status(&self, py: Python<'_>) -> PyResult<Status> {
         self.run(py, |s| s.status()).map(Status::from)
+    }
+
+    /// Plans a BI tool's objects: `Metric`, `SemanticModel`, `SavedQuery`, `Dashboard` and
+    /// `Transform` objects (or the set's dict, `{"metrics": [...], ...}`), mapped together in
+    /// the semantic-layer spec the repo uses (with a time spine when metrics need one). Every
+    /// object the tool has goes in: one left out reads as deleted. Writes nothing.
+    fn plan_bi(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Plan> {
+        let objects = category_sync::bi_objects(objects)?;
+        let inner = self.run_mapped(py, move |s| {
+            let info = RepoInfo::read(s)?;
+            match bi_mapped(bi::to_desired(&objects, &info))? {
+                Ok(desired) => s.plan(&desired).map(Ok),
+                Err(e) => Ok(Err(e)),
+            }
+        })?;
+        Ok(Plan { inner })
+    }
+
+    /// The BI tool's objects after the customer's changes since the last sync: `objects` is
+    /// what the tool holds now; the result's `objects` are what it should hold (edits and
+    /// deletions of its own, and metrics, semantic models ... written by hand in the repo).
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_bi(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let known = category_sync::bi_objects(objects)?;
+        let given = category_sync::vendor_changes(changes)?;
+        let (after, changes) = self.run_mapped(py, move |s| {
+            let info = RepoInfo::read(s)?;
+            let changes = match given {
+                Some(c) => c,
+                None => s.pull()?,
+            };
+            Ok(bi_mapped(bi::apply_changes(&known, &info, &changes))?.map(|o| (o, changes)))
+        })?;
+        Ok(Pulled {
+            objects: category_sync::bi_list(py, after)?,
+            changes: changes_json(&changes),
+            vendor_changes: changes
+                .into_iter()
+                .map(|inner| VendorChange { inner })
+                .collect(),
+            category: "bi",
+        })
+    }
+
+    /// Plans an observability tool's `Monitor` and `Description` objects (or the dict
+    /// `{"monitors": [...], "descriptions": [...]}`): the monitors of each resource become its
+    /// data tests and freshness, custom SQL monitors singular tests. Writes nothing.
+    fn plan_monitors(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Plan> {
+        let objects = category_sync::observability(objects)?;
+        let inner = self.run_mapped(py, move |s| {
+            let view = RepoView::read(s)?;
+            match objects.to_desired(&view) {
+                Ok(desired) => s.plan(&desired).map(Ok),
+                Err(e) => Ok(Err(e.to_string())),
+            }
+        })?;
+        Ok(Plan { inner })
+    }
+
+    /// The monitors and descriptions after the customer's changes since the last sync: tests
+    /// edited in the repo update the monitor they belong to (same id), new tests arrive as new
+    /// monitors, removed ones are gone.
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_monitors(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let mut known = category_sync::observability(objects)?;
+        let given = category_sync::vendor_changes(changes)?;
+        let (after, changes, pulled) = self.run(py, move |s| {
+            let view = RepoView::read(s)?;
+            let pulled = match given {
+                Some(c) => c,
+                None => s.pull()?,
+            };
+            let changes = known.changes(&pulled, &view);
+            known.apply(&changes);
+            Ok((known, changes, pulled))
+        })?;
+        Ok(Pulled {
+            objects: category_sync::observability_list(py, after)?,
+            changes: changes_json(&changes),
+            vendor_changes: pulled
+                .into_iter()
+                .map(|inner| VendorChange { inner })
+                .collect(),
+            category: "observability",
+        })
+    }
+
+    /// Plans a catalog's `Annotation` objects (or their dicts, or `{"annotations": [...]}`):
+    /// descriptions, owners, tags, terms and meta of existing resources. Writes nothing.
+    fn plan_annotations(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Plan> {
+        let objects = category_sync::catalog(objects)?;
+        let inner = self.run_mapped(py, move |s| {
+            let view = RepoView::read(s)?;
+            match objects.to_desired(&view) {
+                Ok(desired) => s.plan(&desired).map(Ok),
+                Err(e) => Ok(Err(e.to_string())),
+            }
+        })?;
+        Ok(Plan { inner })
+    }
+
+    /// The annotations after the customer's changes since the last sync.
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_annotations(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let mut known = category_sync::catalog(objects)?;
+        let given = category_sync::vendor_changes(changes)?;
+        let (after, changes, pulled) = self.run(py, move |s| {
+            let view = RepoView::read(s)?;
+            let pulled = match given {
+                Some(c) => c,
+                None => s.pull()?,
+            };
+            let changes = known.changes(&pulled, &view);
+            known.apply(&changes);
+            Ok((known, changes, pulled))
+        })?;
+        Ok(Pulled {
+            objects: category_sync::catalog_list(py, after)?,
+            changes: changes_json(&changes),
+            vendor_changes: pulled
+                .into_iter()
+                .map(|inner| VendorChange { inner })
+                .collect(),
+            category: "catalog",
+        })
     }
 
     fn __repr__(&self) -> String {

@@ -101,3 +101,44 @@ def test_the_gil_is_released_while_rust_works(tmp_path: Path) -> None:
     # The watcher ran all along: its longest stall is a small part of each call.
     stalled = [(d, gap) for d, gap in calls if gap > 0.5 * d]
     assert len(stalled) <= 1, calls
+
+
+def test_the_gil_is_released_while_category_objects_are_mapped(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    stop = threading.Event()
+    longest_gap = [0.0]
+
+    def watch() -> None:
+        last = time.perf_counter()
+        while not stop.is_set():
+            now = time.perf_counter()
+            longest_gap[0] = max(longest_gap[0], now - last)
+            last = now
+
+    typed = [
+        ix.Metric(
+            id="bi-1",
+            name="revenue_per_order",
+            type="derived",
+            expr="revenue / nullif(order_count, 0)",
+            inputs=[{"name": "revenue"}, {"name": "order_count"}],
+        )
+    ]
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    calls: list[tuple[float, float]] = []
+    try:
+        for _ in range(3):
+            longest_gap[0] = 0.0
+            started = time.perf_counter()
+            session = ix.Session(repo, "acme-bi", "bi")
+            session.plan_bi(typed)
+            session.pull_bi(typed)
+            ix.Session(repo, "acme-catalog", "catalog").pull_annotations([])
+            calls.append((time.perf_counter() - started, longest_gap[0]))
+    finally:
+        stop.set()
+        watcher.join()
+    assert sum(duration for duration, _ in calls) > 0.05, calls
+    stalled = [(d, gap) for d, gap in calls if gap > 0.5 * d]
+    assert len(stalled) <= 1, calls

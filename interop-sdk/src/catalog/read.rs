@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::write::object_id;
 use super::{Annotation, Catalog, CatalogChange, Owner, TERMS_KEY, Target};
-use crate::mapping::{RepoView, from_repo_text, text_of};
+use crate::mapping::{RepoView, from_repo_text, text_of, with_repo_fields};
 use crate::session::VendorChange;
 
 /// The meta of an entry: top-level `meta`, then `config.meta` over it.
@@ -169,8 +169,26 @@ impl Catalog {
                     id,
                     unique_id,
                     state,
-                    ..
+                    fields,
                 } => {
+                    // Only what the repo changed comes from the repo: a change the vendor
+                    // proposed that the customer has not merged yet stays the vendor's.
+                    let mine = self.to_desired(view).ok().and_then(|desired| {
+                        desired
+                            .into_iter()
+                            .find(|d| d.id == *id && d.state.kind == state.kind)
+                    });
+                    let patched;
+                    let state = match mine {
+                        Some(mine) => {
+                            patched = ResourceState {
+                                value: with_repo_fields(&mine.state.value, &state.value, fields),
+                                ..state.clone()
+                            };
+                            &patched
+                        }
+                        None => state,
+                    };
                     let Some(new) = Target::from_unique_id(unique_id) else {
                         continue;
                     };

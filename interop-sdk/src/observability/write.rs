@@ -146,12 +146,23 @@ fn singular(m: &Monitor, name: &str, sql: &str, view: &RepoView) -> Result<Desir
         }
         _ => singular_text(m, sql, yaml_description.is_none()),
     };
+    let mut value = json!({"name": name, "sql": text});
+    // A description in the test's properties entry: when the SQL has a header comment, the
+    // monitor's description is that comment and the entry's text stays as the repo has it;
+    // otherwise the monitor's description is the entry's, edited there.
+    if let Some(current) = &yaml_description {
+        if text.starts_with("--") {
+            value["description"] = json!(current);
+        } else if let Some(description) = &m.description {
+            value["description"] = json!(repo_text(description, Some(current)));
+        }
+    }
     Ok(Desired {
         id: m.id.clone(),
         state: ResourceState {
             kind: ResourceKind::SingularTest,
             name: name.to_string(),
-            value: json!({"name": name, "sql": text}),
+            value,
             file: None,
         },
     })
@@ -546,6 +557,29 @@ fn group_value(
             continue;
         }
         top.push(m);
+    }
+    // `freshness: null` in the repo turns off a freshness inherited from the source; no
+    // monitor stands for it, so it stays as the repo has it.
+    if target.source.is_some() {
+        let written = value.contains_key("freshness")
+            || value
+                .get("config")
+                .is_some_and(|c| c.get("freshness").is_some());
+        let off_at_top = repo.and_then(|r| r.get("freshness")) == Some(&Value::Null);
+        let off_in_config = repo
+            .and_then(|r| r.get("config"))
+            .and_then(|c| c.get("freshness"))
+            == Some(&Value::Null);
+        if !written && off_at_top {
+            value.insert("freshness".into(), Value::Null);
+        } else if !written && off_in_config {
+            value
+                .entry("config")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .expect("an object")
+                .insert("freshness".into(), Value::Null);
+        }
     }
     if !top.is_empty() {
         let list = test_list(&top, repo, target, view)?;

@@ -1104,6 +1104,26 @@ fn push_edit(edits: &mut Vec<FileEdit>, edit: FileEdit) {
         earlier.push_str(entries);
         return;
     }
+    // Sets of one path with maps of different keys (fields of a map missing from the file,
+    // each creating it) join into one Set, so the second does not replace the first.
+    if let FileEdit::Yaml(YamlEdit::Set {
+        path,
+        value: Value::Object(new),
+    }) = &edit
+    {
+        for earlier in edits.iter_mut() {
+            if let FileEdit::Yaml(YamlEdit::Set {
+                path: p,
+                value: Value::Object(set),
+            }) = earlier
+                && p == path
+                && new.keys().all(|k| !set.contains_key(k))
+            {
+                set.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+                return;
+            }
+        }
+    }
     // Columns appended one by one to one entry, and tables of one new source, join up.
     if let FileEdit::Yaml(YamlEdit::Append {
         path,

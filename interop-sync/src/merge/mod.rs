@@ -63,6 +63,19 @@ pub use text::{ConflictRegion, TextConflict, TextHunk, merge_text};
 /// path is the whole resource.
 pub type FieldPath = crate::edit::YamlPath;
 
+/// The value at `path` in `value`, found the way [`put`] finds it.
+pub fn get<'a>(value: &'a Value, path: &FieldPath) -> Option<&'a Value> {
+    use crate::edit::Segment;
+    path.0.iter().try_fold(value, |cur, seg| match seg {
+        Segment::Key(k) => cur.get(k),
+        Segment::Index(i) => cur.get(*i),
+        Segment::Named(n) => cur
+            .as_array()?
+            .iter()
+            .find(|item| list::identity(item).as_deref() == Some(n.as_str())),
+    })
+}
+
 /// Puts `new` at `path` in `value` (removes the field for `None`): keys are created on the way,
 /// `[name=...]` finds a list item by its merge identity (an item missing there is appended, or
 /// removed for `None`). Used to show one side's version of a conflicting field.

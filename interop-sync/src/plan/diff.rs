@@ -166,10 +166,10 @@ fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<Reso
                 column_ops(id, &Value::Array(vec![]), b, &mut ops);
             }
             // A top-level map the current state does not show may still be in the file with
-            // keys outside the session's view (`config.access` next to `config.meta`): a single
-            // key is set on its own, so nothing already there is replaced. (Several keys are
-            // still set as one map: separate sets would each create a missing parent.)
-            (None, Some(Value::Object(b))) if b.len() == 1 => {
+            // keys outside the session's view (`config.access` next to `config.meta`): its keys
+            // are set one by one, so nothing already there is replaced. (Where the file has no
+            // such map, the editor joins the sets into one that creates it.)
+            (None, Some(Value::Object(b))) if !b.is_empty() => {
                 for (k, y) in b {
                     field_ops(id, &format!("{key}.{k}"), None, Some(y), true, &mut ops);
                 }

@@ -159,6 +159,25 @@ pub(crate) enum Parsed {
     Unreadable(ReadError),
 }
 
+/// Called as files are read: how many of the project's files are done, and how many there
+/// are. It runs on the reading threads, so it must be cheap (a progress bar redraws only when
+/// the shown value changes).
+#[derive(Clone)]
+pub struct ReadProgress(Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl ReadProgress {
+    /// A progress hook calling `f(done, total)`.
+    pub fn new(f: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+        ReadProgress(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for ReadProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReadProgress(..)")
+    }
+}
+
 /// Reads projects; keeps parsed blobs so that reading the same commit again, or a commit that
 /// shares most files, only parses what changed. The last project read from a source with a
 /// [`ProjectSource::content_id`] is kept whole: reading the same tree again reuses it.
@@ -167,6 +186,7 @@ pub struct Reader {
     limits: Limits,
     cache: Mutex<HashMap<(Oid, FileRole), Arc<Parsed>>>,
     last: Mutex<Option<(Oid, Arc<Project>)>>,
+    progress: Option<ReadProgress>,
 }
 
 /// A file of the project, parsed (or found in the cache).
@@ -179,7 +199,14 @@ impl Reader {
             limits,
             cache: Mutex::default(),
             last: Mutex::default(),
+            progress: None,
         }
+    }
+
+    /// The same reader, reporting its progress through `progress` on every read.
+    pub fn with_progress(mut self, progress: ReadProgress) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// The limits in force.
@@ -254,11 +281,23 @@ impl Reader {
             .collect();
         selected.sort_by(|a, b| a.0.path.cmp(&b.0.path));
 
+        let total = selected.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let tick = || {
+            if let Some(progress) = &self.progress {
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                (progress.0)(n, total);
+            }
+        };
         let parsed: Vec<Loaded> = match source.parallel() {
             // Each file is read, hashed and parsed on one thread, and its bytes dropped there.
             Some(shared) => selected
                 .into_par_iter()
-                .map(|(file, role)| self.load(file, role, |f| shared.read(f)))
+                .map(|(file, role)| {
+                    let loaded = self.load(file, role, |f| shared.read(f));
+                    tick();
+                    loaded
+                })
                 .collect::<Result<_, _>>()?,
             // Bytes are read one by one, skipping blobs already parsed; parsing is parallel.
             None => {
@@ -278,10 +317,12 @@ impl Reader {
                     .into_par_iter()
                     .zip(bytes)
                     .map(|((file, role), bytes)| {
-                        self.load(file, role, |f| match bytes {
+                        let loaded = self.load(file, role, |f| match bytes {
                             Some(b) => Ok(b),
                             None => source_read_again(f),
-                        })
+                        });
+                        tick();
+                        loaded
                     })
                     .collect::<Result<_, _>>()?
             }

@@ -1,36 +1,49 @@
 """Interop for Python: two-way sync between a data tool and a customer's dbt repository."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from typing import Any, Literal, Protocol, final
 
 __all__ = [
     "RECORD_SCHEMA",
+    "Annotation",
     "Conflict",
     "ConflictError",
     "Credentials",
+    "Dashboard",
+    "Description",
     "Desired",
+    "Dimension",
+    "Entity",
     "FileChange",
     "GitError",
     "InitReport",
     "InputError",
     "Inspection",
     "InteropError",
+    "Metric",
+    "Monitor",
     "Plan",
+    "Pulled",
     "ReadError",
     "RepoMovedError",
     "Resource",
     "ResourceChange",
+    "SavedQuery",
     "Scope",
     "ScopeError",
+    "SemanticModel",
     "Session",
     "Status",
     "SyncRecord",
+    "Transform",
     "VendorChange",
     "__version__",
+    "conformance_scenarios",
     "init",
     "inspect",
     "load_desired",
+    "run_conformance",
 ]
 
 __version__: str
@@ -46,6 +59,8 @@ class _HasToDesired(Protocol):
     def to_desired(self) -> Desired | Mapping[str, Any]: ...
 
 _DesiredLike = Desired | Mapping[str, Any] | _HasToDesired
+_MetricType = Literal["simple", "ratio", "derived", "cumulative", "conversion"]
+_BiObject = Metric | SemanticModel | SavedQuery | Dashboard | Transform
 
 # Errors
 
@@ -327,6 +342,257 @@ class Scope:
         """The dict form."""
     def __eq__(self, other: object, /) -> bool: ...
 
+# Category objects (interop_sdk::bi, observability, catalog)
+
+@final
+class Metric:
+    """A BI metric: ``type`` simple, ratio, derived, cumulative or conversion, with its keys."""
+
+    id: str
+    name: str
+    type: _MetricType
+    label: str | None
+    description: str | None
+    filter: str | None
+    semantic_model: str | None
+    agg: str | None
+    expr: str | None
+    percentile: float | None
+    discrete_percentile: bool
+    fill_nulls_with: int | None
+    join_to_timespine: bool
+    measure: str | None
+    numerator: dict[str, Any] | None
+    denominator: dict[str, Any] | None
+    inputs: list[dict[str, Any]] | None
+    input: str | None
+    window: str | None
+    grain_to_date: str | None
+    period_agg: str | None
+    entity: str | None
+    calculation: str | None
+    base: str | None
+    conversion: str | None
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Metric: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Metric:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Dimension:
+    """A dimension of a semantic model: ``categorical``, or ``time`` with a granularity."""
+
+    id: str
+    name: str
+    type: Literal["categorical", "time"]
+    granularity: str | None
+    expr: str | None
+    label: str | None
+    description: str | None
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Dimension: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Dimension:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Entity:
+    """A join key of a semantic model."""
+
+    id: str
+    name: str
+    type: Literal["primary", "foreign", "unique", "natural"]
+    expr: str | None
+    description: str | None
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Entity: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Entity:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class SemanticModel:
+    """A table the BI tool models: a dbt model with its entities and dimensions."""
+
+    id: str
+    name: str
+    model: str
+    description: str | None
+    label: str | None
+    agg_time_dimension: str | None
+    entities: list[dict[str, Any]]
+    dimensions: list[dict[str, Any]]
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> SemanticModel: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> SemanticModel:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class SavedQuery:
+    """A saved query: metrics grouped by dimensions, with filters."""
+
+    id: str
+    name: str
+    label: str | None
+    description: str | None
+    metrics: list[str]
+    group_by: list[str]
+    filters: list[str]
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> SavedQuery: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> SavedQuery:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Dashboard:
+    """A dashboard: an exposure depending on what it reads."""
+
+    id: str
+    name: str
+    label: str | None
+    description: str | None
+    url: str | None
+    maturity: str | None
+    owner: dict[str, Any]
+    depends_on: list[dict[str, Any]]
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Dashboard: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Dashboard:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Transform:
+    """A table the BI tool models itself: a dbt model with the tool's SQL."""
+
+    id: str
+    name: str
+    folder: str
+    sql: str
+    description: str | None
+    columns: list[dict[str, Any]]
+    owner: str | None
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Transform: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Transform:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Monitor:
+    """A monitor: one ``check`` on a resource or one of its columns, with its parameters."""
+
+    id: str
+    check: str
+    target: dict[str, Any] | None
+    column: str | None
+    severity: Literal["warn", "error"] | None
+    where: str | None
+    warn_if: str | None
+    error_if: str | None
+    owner: str | None
+    description: str | None
+    name: str | None
+    config: dict[str, Any]
+    values: list[Any] | None
+    quote: bool | None
+    to: dict[str, Any] | None
+    field: str | None
+    expression: str | None
+    min: Any
+    max: Any
+    inclusive: bool | None
+    warn_after: dict[str, Any] | None
+    error_after: dict[str, Any] | None
+    loaded_at_field: str | None
+    filter: str | None
+    sql: str | None
+    test: str | None
+    arguments: dict[str, Any]
+    entry: Any
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Monitor: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Monitor:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Description:
+    """The description of a monitored resource or of one of its columns."""
+
+    target: dict[str, Any]
+    column: str | None
+    text: str
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Description: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Description:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Annotation:
+    """What a catalog says about one resource or column."""
+
+    target: dict[str, Any]
+    column: str | None
+    description: str | None
+    owner: dict[str, Any] | None
+    tags: list[str]
+    terms: list[str]
+    meta: dict[str, Any]
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Annotation: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Annotation:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Pulled:
+    """A category pull: the vendor's objects after the repo's changes, and those changes."""
+
+    @property
+    def objects(self) -> list[Any]:
+        """The objects the vendor should now hold (typed category objects)."""
+    @property
+    def changes(self) -> list[dict[str, Any]]:
+        """What changed, as the category's change dicts."""
+    @property
+    def vendor_changes(self) -> list[VendorChange]:
+        """The session's changes these come from."""
+
 @final
 class Credentials:
     """How to authenticate to a remote."""
@@ -443,6 +709,32 @@ class Session:
         """Settles a conflict: the chosen side wins on the next sync."""
     def status(self) -> Status:
         """Where the session stands."""
+    def plan_bi(self, objects: Iterable[_BiObject] | Mapping[str, Any]) -> Plan:
+        """Plans every BI object the tool has, in the repo's semantic-layer spec."""
+    def pull_bi(
+        self,
+        objects: Iterable[_BiObject] | Mapping[str, Any],
+        changes: Iterable[VendorChange | Mapping[str, Any]] | None = None,
+    ) -> Pulled:
+        """The BI objects after the customer's changes since the last sync."""
+    def plan_monitors(self, objects: Iterable[Monitor | Description] | Mapping[str, Any]) -> Plan:
+        """Plans every monitor (and description) the tool has, as the repo's tests."""
+    def pull_monitors(
+        self,
+        objects: Iterable[Monitor | Description] | Mapping[str, Any],
+        changes: Iterable[VendorChange | Mapping[str, Any]] | None = None,
+    ) -> Pulled:
+        """The monitors and descriptions after the customer's changes since the last sync."""
+    def plan_annotations(
+        self, objects: Iterable[Annotation | Mapping[str, Any]] | Mapping[str, Any]
+    ) -> Plan:
+        """Plans every annotation the catalog has."""
+    def pull_annotations(
+        self,
+        objects: Iterable[Annotation | Mapping[str, Any]] | Mapping[str, Any],
+        changes: Iterable[VendorChange | Mapping[str, Any]] | None = None,
+    ) -> Pulled:
+        """The annotations after the customer's changes since the last sync."""
 
 # Reading and scaffolding
 
@@ -546,3 +838,17 @@ def init(
 
 def load_desired(path: _StrPath) -> list[Desired]:
     """Reads a state file of desired objects."""
+
+def conformance_scenarios(directory: _StrPath | None = None) -> list[dict[str, str]]:
+    """The conformance scenarios (id, category, level, requirement, file), sorted by id."""
+
+def run_conformance(
+    adapter: str | None,
+    ids: Sequence[str] = ...,
+    *,
+    scenarios: _StrPath | None = None,
+    fixtures: _StrPath | None = None,
+    dbt: bool = True,
+    keep: bool = False,
+) -> dict[str, Any]:
+    """Runs conformance scenarios against an adapter command; the report as a dict."""
