@@ -211,7 +211,8 @@ const OBJECT_KEYS: &[&str] = &["id", "kind", "name", "value", "file"];
 const STATE_KEYS: &[&str] = &["objects", "monitors", "descriptions", "annotations", "elt"];
 
 /// Reads the state file (resource states under `objects`, category objects under `monitors`,
-/// `descriptions`, `annotations` and `elt`); every error names the file, line, column and YAML path.
+/// `descriptions`, `annotations` and `elt`); every error names the file, line, column and YAML
+/// path.
 fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
     let shown = path.display();
     let bytes = std::fs::read(path).with_context(|| shown.to_string())?;
