@@ -2,9 +2,10 @@
 //! vendor's desired objects come from a state file (YAML or JSON, the SDK's schema): resource
 //! states under `objects:`, and the category objects under `semantic_models:` / `metrics:` /
 //! `saved_queries:` / `dashboards:` / `transforms:` (BI), `monitors:` / `descriptions:`
-//! (observability), `annotations:` (catalog), `jobs:` (orchestration), `syncs:` (reverse ETL),
-//! `publications:` (notebook), `feature_sets:` / `predictions:` (ML) and `streams:` (product
-//! analytics, with its metrics under the BI keys), mapped into the repo the session reads.
+//! (observability), `annotations:` (catalog), `elt:` (connectors and transforms), `jobs:`
+//! (orchestration), `syncs:` (reverse ETL), `publications:` (notebook), `feature_sets:` /
+//! `predictions:` (ML) and `streams:` (product analytics, with its metrics under the BI keys),
+//! mapped into the repo the session reads.
 //! `interop pull --state FILE --out FILE` writes the state file back with the repo's changes.
 
 use std::io::IsTerminal;
@@ -34,8 +35,8 @@ pub struct SessionArgs {
     /// The vendor's name; the sync branch is `interop/<vendor>`.
     #[arg(long)]
     vendor: String,
-    /// The vendor's category, which sets the scope: bi, catalog, observability, orchestration,
-    /// reverse_etl, notebook, ml, product_analytics, all.
+    /// The vendor's category, which sets the scope: bi, catalog, observability, elt,
+    /// orchestration, reverse_etl, notebook, ml, product_analytics, all.
     #[arg(long, default_value = "bi")]
     category: String,
     /// The sync branch (default `interop/<vendor>`).
@@ -158,6 +159,9 @@ struct StateFile {
     /// Product-analytics activity streams (their metrics are under the BI keys).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     streams: Vec<interop_sdk::product_analytics::ActivityStream>,
+    /// ELT connectors and transforms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elt: Option<interop_sdk::elt::EltObjects>,
 }
 
 impl StateFile {
@@ -176,6 +180,7 @@ impl StateFile {
             || !self.feature_sets.is_empty()
             || !self.predictions.is_empty()
             || !self.streams.is_empty()
+            || self.elt.is_some()
     }
 }
 
@@ -185,6 +190,7 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         "bi" => Scope::bi(),
         "catalog" => Scope::catalog(),
         "observability" => Scope::observability(),
+        "elt" => Scope::elt(),
         "orchestration" => Scope::orchestration(),
         "reverse_etl" => Scope::reverse_etl(),
         "notebook" => Scope::notebook(),
@@ -204,7 +210,7 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         ]),
         other => {
             return Err(anyhow!(
-                "unknown category '{other}' (bi, catalog, observability, orchestration, \
+                "unknown category '{other}' (bi, catalog, observability, elt, orchestration, \
                  reverse_etl, notebook, ml, product_analytics, all)"
             ));
         }
@@ -282,6 +288,7 @@ const STATE_KEYS: &[&str] = &[
     "monitors",
     "descriptions",
     "annotations",
+    "elt",
     "jobs",
     "syncs",
     "publications",
@@ -380,6 +387,13 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
         feature_sets: category_items(&root, "feature_sets", &at)?,
         predictions: category_items(&root, "predictions", &at)?,
         streams: category_items(&root, "streams", &at)?,
+        elt: match root.get("elt") {
+            Some(node) => Some(
+                serde_json::from_value(node.to_json())
+                    .map_err(|e| at(node, "elt", e.to_string()))?,
+            ),
+            None => None,
+        },
     };
     let Some(objects) = root.get("objects") else {
         return Ok(file);
@@ -530,6 +544,17 @@ fn desired_of(
             };
             desired.extend(notebooks.to_desired(&view).map_err(|e| located(&e))?);
         }
+    }
+    if let Some(elt) = &file.elt {
+        let repo = interop_sdk::elt::EltRepo::read(session)
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let mapped = interop_sdk::elt::to_desired(elt, &repo)
+            .map_err(|e| anyhow!("{}: elt: {e}", path.display()))?;
+        // What cannot be mapped is left out and said, never guessed.
+        for reason in &mapped.unmapped {
+            eprintln!("warning: {}: elt: {reason}", path.display());
+        }
+        desired.extend(mapped.desired);
     }
     Ok(desired)
 }

@@ -750,6 +750,60 @@ fn jobs_syncs_publications_feature_sets_and_streams_in_a_state_file_are_mapped()
     std::fs::write(
         dir.join("bad_jobs.yml"),
         "jobs:\n  - id: job-1\n    name: nightly\n    select: [path, models]\n",
+#[test]
+fn connectors_and_transforms_in_a_state_file_are_mapped() {
+    let tmp = setup();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("elt.yml"),
+        "elt:\n  dialect: duckdb\n  connectors:\n    - id: c-hub\n      name: hubspot\n      database: raw\n      schema: hubspot_crm\n      loader: fivetran\n      tables:\n        - name: companies\n          primary_key: id\n          columns:\n            - {name: id, data_type: bigint}\n            - {name: name, data_type: varchar}\n  transforms:\n    - id: t-1\n      name: elt_company_names\n      sql: \"select id, name from raw.hubspot_crm.companies\\n\"\n    - id: t-2\n      name: elt_leads\n      sql: \"select * from raw.salesforce.leads\\n\"\n",
+    )
+    .unwrap();
+    let out = interop(
+        dir,
+        &[
+            "apply",
+            "--repo",
+            "repo",
+            "--vendor",
+            "loader",
+            "--category",
+            "elt",
+            "--state",
+            "elt.yml",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("elt: t-2: the table raw.salesforce.leads is neither a source table nor a model of the repo"),
+        "{stderr}"
+    );
+    let sources = git(
+        &dir.join("repo"),
+        &[
+            "show",
+            "interop/loader:models/staging/hubspot/_hubspot__sources.yml",
+        ],
+    );
+    assert!(sources.contains("schema: hubspot_crm"), "{sources}");
+    let model = git(
+        &dir.join("repo"),
+        &["show", "interop/loader:models/elt/elt_company_names.sql"],
+    );
+    assert!(
+        model.contains("select * from {{ source('hubspot', 'companies') }}"),
+        "{model}"
+    );
+}
+
+#[test]
+fn a_bad_elt_state_file_names_the_place() {
+    let tmp = setup();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("elt.yml"),
+        "elt:\n  connectors:\n    - id: c-hub\n      name: hubspot\n      tabels: []\n",
     )
     .unwrap();
     let out = interop(
@@ -769,4 +823,15 @@ fn jobs_syncs_publications_feature_sets_and_streams_in_a_state_file_are_mapped()
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad_jobs.yml:2:3: jobs:"), "{err}");
+            "loader",
+            "--category",
+            "elt",
+            "--state",
+            "elt.yml",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("elt.yml:2:3: elt: "), "{stderr}");
+    assert!(stderr.contains("tabels"), "{stderr}");
 }

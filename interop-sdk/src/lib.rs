@@ -6,6 +6,7 @@
 
 pub mod bi;
 pub mod catalog;
+pub mod elt;
 pub mod identity;
 pub mod mapping;
 pub mod ml;

@@ -292,6 +292,51 @@ impl Scope {
             .unwrap_or(&self.fields)
     }
 
+    /// ELT tools: sources (their tables, columns, types, descriptions, primary-key tests,
+    /// load-time column and freshness; a new source's own keys) and the models they create
+    /// (SQL, description, owner, materialization, column descriptions and tests). The SQL and
+    /// docs of a model are the vendor's only where it created the model; other models' SQL
+    /// is neither read nor written.
+    pub fn elt() -> Scope {
+        let source_fields = [
+            "description",
+            "identifier",
+            "columns[*].description",
+            "columns[*].data_type",
+            "columns[*].data_tests",
+            "columns[*].tests",
+            "config.freshness",
+            "config.loaded_at_field",
+            "freshness",
+            "loaded_at_field",
+            interop_sync::plan::NEW_SOURCE_KEYS,
+        ]
+        .map(String::from)
+        .to_vec();
+        let model_fields = [
+            "sql",
+            "description",
+            "columns[*].description",
+            "columns[*].data_tests",
+            "columns[*].tests",
+            "config.materialized",
+            "config.meta.owner",
+        ]
+        .map(String::from)
+        .to_vec();
+        Scope {
+            kinds: vec![ResourceKind::Source, ResourceKind::Model],
+            fields: vec![],
+            create: vec![ResourceKind::Source, ResourceKind::Model],
+            delete: vec![ResourceKind::Model],
+            kind_fields: BTreeMap::from([
+                (ResourceKind::Source, source_fields),
+                (ResourceKind::Model, model_fields.clone()),
+            ]),
+            created_only: BTreeMap::from([(ResourceKind::Model, model_fields)]),
+        }
+    }
+
     /// Whether the scope owns the SQL of SQL-file resources.
     pub fn owns_sql(&self) -> bool {
         self.fields.is_empty() || self.fields.iter().any(|f| f == "sql")

@@ -743,8 +743,13 @@ impl SyncSession {
             };
             if proposes {
                 if let Some(m) = &merged {
-                    let value = advance(base.map(|b| &b.value), applied.as_ref(), Some(&m.value))
-                        .unwrap_or_else(|| m.value.clone());
+                    let mut value =
+                        advance(base.map(|b| &b.value), applied.as_ref(), Some(&m.value))
+                            .unwrap_or_else(|| m.value.clone());
+                    // A new source's own keys are written with its table, never kept on it.
+                    if let Value::Object(map) = &mut value {
+                        map.shift_remove(interop_sync::plan::NEW_SOURCE_KEYS);
+                    }
                     state.proposed.insert(
                         id.clone(),
                         Synced {

@@ -753,6 +753,11 @@ fn add_entry(
     if let Some((_, model)) = file.and_then(|f| f.split_once('#')) {
         return add_embedded(project, key, entry, model);
     }
+    if key == "sources"
+        && let Some(edits) = add_source_tables(project, name, entry)?
+    {
+        return Ok(edits);
+    }
     let target = match file {
         // Selectors live in the project's one selectors file.
         _ if key == "selectors" => crate::read::SELECTORS_FILE.to_string(),
@@ -782,6 +787,51 @@ fn add_entry(
             value,
         }),
     )])
+}
+
+/// The tables of a new `sources:` entry whose source the project already declares: appended
+/// to that source's `tables:` (in the file that declares it) instead of a second entry of the
+/// same name. `None` when the project has no such source.
+fn add_source_tables(
+    project: &Project,
+    source: &str,
+    entry: &Value,
+) -> Result<Option<Vec<(String, FileEdit)>>, PlanError> {
+    let prefix = format!("source.{}.{source}.", project.dbt_project.name);
+    let Some(existing) = project
+        .resources
+        .iter()
+        .find(|r| r.kind == ResourceKind::Source && r.unique_id.as_str().starts_with(&prefix))
+    else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for table in entry
+        .get("tables")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = table.get("name").and_then(Value::as_str).unwrap_or("");
+        if project.get(&format!("{prefix}{name}")).is_some() {
+            return Err(PlanError::NotApplicable {
+                resource: format!("{prefix}{name}"),
+                reason: "the source already has a table of that name".into(),
+            });
+        }
+        out.push((
+            existing.location.file.clone(),
+            FileEdit::Yaml(YamlEdit::Append {
+                path: YamlPath(vec![
+                    Segment::Key("sources".into()),
+                    Segment::Named(source.into()),
+                    Segment::Key("tables".into()),
+                ]),
+                value: escape_value(table, None),
+            }),
+        ));
+    }
+    Ok(Some(out))
 }
 
 fn add_singular_test(
@@ -1174,11 +1224,13 @@ fn push_edit(edits: &mut Vec<FileEdit>, edit: FileEdit) {
         }
         return;
     }
+    // Columns appended one by one to one entry, and tables of one new source, join up.
     if let FileEdit::Yaml(YamlEdit::Append {
         path,
         value: Value::Object(new),
     }) = &edit
-        && path.0.last() == Some(&Segment::Key("columns".into()))
+        && (path.0.last() == Some(&Segment::Key("columns".into()))
+            || path.0 == [Segment::Key("sources".into())])
         && let Some(name) = new.get("name")
     {
         for earlier in edits.iter_mut() {
