@@ -2,7 +2,10 @@
 //! vendor's desired objects come from a state file (YAML or JSON, the SDK's schema): resource
 //! states under `objects:`, and the category objects under `semantic_models:` / `metrics:` /
 //! `saved_queries:` / `dashboards:` / `transforms:` (BI), `monitors:` / `descriptions:`
-//! (observability) and `annotations:` (catalog), mapped into the repo the session reads.
+//! (observability), `annotations:` (catalog), `elt:` (connectors and transforms), `jobs:`
+//! (orchestration), `syncs:` (reverse ETL), `publications:` (notebook), `feature_sets:` /
+//! `predictions:` (ML) and `streams:` (product analytics, with its metrics under the BI keys),
+//! mapped into the repo the session reads.
 //! `interop pull --state FILE --out FILE` writes the state file back with the repo's changes.
 
 use std::io::IsTerminal;
@@ -32,7 +35,8 @@ pub struct SessionArgs {
     /// The vendor's name; the sync branch is `interop/<vendor>`.
     #[arg(long)]
     vendor: String,
-    /// The vendor's category, which sets the scope: bi, catalog, observability, all.
+    /// The vendor's category, which sets the scope: bi, catalog, observability, elt,
+    /// orchestration, reverse_etl, notebook, ml, product_analytics, all.
     #[arg(long, default_value = "bi")]
     category: String,
     /// The sync branch (default `interop/<vendor>`).
@@ -137,6 +141,27 @@ struct StateFile {
     /// Catalog annotations.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     annotations: Vec<interop_sdk::catalog::Annotation>,
+    /// Orchestration jobs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    jobs: Vec<interop_sdk::orchestration::Job>,
+    /// Reverse-ETL syncs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    syncs: Vec<interop_sdk::reverse_etl::Sync>,
+    /// Published notebooks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    publications: Vec<interop_sdk::notebook::Publication>,
+    /// ML feature sets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    feature_sets: Vec<interop_sdk::ml::FeatureSet>,
+    /// ML predictions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    predictions: Vec<interop_sdk::ml::Prediction>,
+    /// Product-analytics activity streams (their metrics are under the BI keys).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    streams: Vec<interop_sdk::product_analytics::ActivityStream>,
+    /// ELT connectors and transforms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elt: Option<interop_sdk::elt::EltObjects>,
 }
 
 impl StateFile {
@@ -149,6 +174,13 @@ impl StateFile {
             || !self.monitors.is_empty()
             || !self.descriptions.is_empty()
             || !self.annotations.is_empty()
+            || !self.jobs.is_empty()
+            || !self.syncs.is_empty()
+            || !self.publications.is_empty()
+            || !self.feature_sets.is_empty()
+            || !self.predictions.is_empty()
+            || !self.streams.is_empty()
+            || self.elt.is_some()
     }
 }
 
@@ -158,6 +190,12 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         "bi" => Scope::bi(),
         "catalog" => Scope::catalog(),
         "observability" => Scope::observability(),
+        "elt" => Scope::elt(),
+        "orchestration" => Scope::orchestration(),
+        "reverse_etl" => Scope::reverse_etl(),
+        "notebook" => Scope::notebook(),
+        "ml" => Scope::ml(),
+        "product_analytics" => Scope::product_analytics(),
         "all" => Scope::everything(&[
             K::Model,
             K::Source,
@@ -172,7 +210,8 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         ]),
         other => {
             return Err(anyhow!(
-                "unknown category '{other}' (bi, catalog, observability, all)"
+                "unknown category '{other}' (bi, catalog, observability, elt, orchestration, \
+                 reverse_etl, notebook, ml, product_analytics, all)"
             ));
         }
     })
@@ -249,6 +288,13 @@ const STATE_KEYS: &[&str] = &[
     "monitors",
     "descriptions",
     "annotations",
+    "elt",
+    "jobs",
+    "syncs",
+    "publications",
+    "feature_sets",
+    "predictions",
+    "streams",
 ];
 
 /// The items of the category list `key` of a state file, each checked by serde; an error
@@ -335,6 +381,19 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
         monitors: category_items(&root, "monitors", &at)?,
         descriptions: category_items(&root, "descriptions", &at)?,
         annotations: category_items(&root, "annotations", &at)?,
+        jobs: category_items(&root, "jobs", &at)?,
+        syncs: category_items(&root, "syncs", &at)?,
+        publications: category_items(&root, "publications", &at)?,
+        feature_sets: category_items(&root, "feature_sets", &at)?,
+        predictions: category_items(&root, "predictions", &at)?,
+        streams: category_items(&root, "streams", &at)?,
+        elt: match root.get("elt") {
+            Some(node) => Some(
+                serde_json::from_value(node.to_json())
+                    .map_err(|e| at(node, "elt", e.to_string()))?,
+            ),
+            None => None,
+        },
     };
     let Some(objects) = root.get("objects") else {
         return Ok(file);
@@ -398,12 +457,52 @@ fn desired_of(
 ) -> anyhow::Result<Vec<Desired>> {
     let shown = path.display();
     let mut desired = file.objects.clone();
-    if file.has_bi() {
-        let repo = RepoInfo::read(session).map_err(|e| anyhow!("{shown}: {e}"))?;
-        desired.extend(bi::to_desired(&file.bi, &repo).map_err(|e| anyhow!("{shown}: {e}"))?);
+    let located = |e: &dyn std::fmt::Display| anyhow!("{shown}: {e}");
+    let needs_bi = file.has_bi()
+        || !file.streams.is_empty()
+        || !file.feature_sets.is_empty()
+        || !file.predictions.is_empty();
+    if needs_bi {
+        let repo = RepoInfo::read(session).map_err(|e| located(&e))?;
+        if file.streams.is_empty() {
+            if file.has_bi() {
+                desired.extend(bi::to_desired(&file.bi, &repo).map_err(|e| located(&e))?);
+            }
+        } else {
+            // Activity streams with the metrics on them, through the BI mapping; the rest of
+            // the BI objects beside them.
+            let analytics = interop_sdk::product_analytics::ProductAnalytics {
+                streams: file.streams.clone(),
+                semantic_models: file.bi.semantic_models.clone(),
+                metrics: file.bi.metrics.clone(),
+            };
+            desired.extend(analytics.to_desired(&repo).map_err(|e| located(&e))?);
+            let rest = BiObjects {
+                saved_queries: file.bi.saved_queries.clone(),
+                dashboards: file.bi.dashboards.clone(),
+                transforms: file.bi.transforms.clone(),
+                ..BiObjects::default()
+            };
+            if rest != BiObjects::default() {
+                desired.extend(bi::to_desired(&rest, &repo).map_err(|e| located(&e))?);
+            }
+        }
+        if !file.feature_sets.is_empty() || !file.predictions.is_empty() {
+            let view = RepoView::read(session).map_err(|e| located(&e))?;
+            let ml = interop_sdk::ml::MlObjects {
+                feature_sets: file.feature_sets.clone(),
+                predictions: file.predictions.clone(),
+            };
+            let metrics = interop_sdk::ml::repo_metrics(&repo);
+            desired.extend(ml.to_desired(&view, &metrics).map_err(|e| located(&e))?);
+        }
     }
-    let mapped =
-        !file.monitors.is_empty() || !file.descriptions.is_empty() || !file.annotations.is_empty();
+    let mapped = !file.monitors.is_empty()
+        || !file.descriptions.is_empty()
+        || !file.annotations.is_empty()
+        || !file.jobs.is_empty()
+        || !file.syncs.is_empty()
+        || !file.publications.is_empty();
     if mapped {
         let view = RepoView::read(session).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let observability = interop_sdk::observability::Observability {
@@ -427,6 +526,35 @@ fn desired_of(
                     .map_err(|e| anyhow!("{}: {e}", path.display()))?,
             );
         }
+        if !file.jobs.is_empty() {
+            let jobs = interop_sdk::orchestration::Orchestration {
+                jobs: file.jobs.clone(),
+            };
+            desired.extend(jobs.to_desired(&view).map_err(|e| located(&e))?);
+        }
+        if !file.syncs.is_empty() {
+            let syncs = interop_sdk::reverse_etl::ReverseEtl {
+                syncs: file.syncs.clone(),
+            };
+            desired.extend(syncs.to_desired(&view).map_err(|e| located(&e))?);
+        }
+        if !file.publications.is_empty() {
+            let notebooks = interop_sdk::notebook::Notebooks {
+                publications: file.publications.clone(),
+            };
+            desired.extend(notebooks.to_desired(&view).map_err(|e| located(&e))?);
+        }
+    }
+    if let Some(elt) = &file.elt {
+        let repo = interop_sdk::elt::EltRepo::read(session)
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let mapped = interop_sdk::elt::to_desired(elt, &repo)
+            .map_err(|e| anyhow!("{}: elt: {e}", path.display()))?;
+        // What cannot be mapped is left out and said, never guessed.
+        for reason in &mapped.unmapped {
+            eprintln!("warning: {}: elt: {reason}", path.display());
+        }
+        desired.extend(mapped.desired);
     }
     Ok(desired)
 }

@@ -676,6 +676,164 @@ fn a_bad_bi_object_is_located_in_the_state_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bi.yml: lk-m-1:"), "{stderr}");
     assert!(stderr.contains("charges"), "{stderr}");
+#[test]
+fn jobs_syncs_publications_feature_sets_and_streams_in_a_state_file_are_mapped() {
+    let tmp = setup();
+    let dir = tmp.path();
+    let cases: [(&str, &str, &str, &str, &str); 5] = [
+        (
+            "orchestration",
+            "dagster",
+            "jobs:\n  - id: job-1\n    name: nightly_marts\n    schedule: \"0 5 * * *\"\n    select: {method: path, value: models/marts}\n",
+            "selectors.yml",
+            "Schedule: 0 5 * * * (cron)",
+        ),
+        (
+            "reverse_etl",
+            "census",
+            "syncs:\n  - id: s-1\n    name: salesforce_contacts\n    model: dim_customers\n    destination: salesforce.Contact\n    owner: {name: Growth Engineering}\n",
+            "models/marts/_exposures.yml",
+            "destination: salesforce.Contact",
+        ),
+        (
+            "notebook",
+            "hex",
+            "publications:\n  - id: nb-1\n    name: order_statuses\n    cells:\n      - name: statuses\n        sql: select status, count(*) as order_count from analytics.orders group by status\n",
+            "analyses/order_statuses.sql",
+            "from {{ ref('orders') }}",
+        ),
+        (
+            "ml",
+            "tecton",
+            "feature_sets:\n  - id: fs-1\n    name: customer_features\n    entity: customer\n    key: customer_id\n    model: orders\n    features:\n      - {name: first_ordered_at, expr: min(ordered_at)}\n    metrics: [order_count]\n",
+            "models/ml/customer_features.sql",
+            "count(order_id) as order_count",
+        ),
+        (
+            "product_analytics",
+            "amplitude",
+            "streams:\n  - id: st-1\n    name: order_activities\n    model: orders\n    activity_id: order_id\n    ts: ordered_at\n    customer: customer_id\n    activity: \"'placed_order'\"\n",
+            "models/activities/order_activities.sql",
+            "'placed_order' as activity",
+        ),
+    ];
+    for (category, vendor, state, file, expected) in cases {
+        let name = format!("{category}.yml");
+        std::fs::write(dir.join(&name), state).unwrap();
+        let out = interop(
+            dir,
+            &[
+                "apply",
+                "--repo",
+                "repo",
+                "--vendor",
+                vendor,
+                "--category",
+                category,
+                "--state",
+                &name,
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{category}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = git(
+            &dir.join("repo"),
+            &["show", &format!("interop/{vendor}:{file}")],
+        );
+        assert!(text.contains(expected), "{category}: {text}");
+    }
+    // A job whose selection is not one: the error names the file, line, column and key.
+    std::fs::write(
+        dir.join("bad_jobs.yml"),
+        "jobs:\n  - id: job-1\n    name: nightly\n    select: [path, models]\n",
+#[test]
+fn connectors_and_transforms_in_a_state_file_are_mapped() {
+    let tmp = setup();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("elt.yml"),
+        "elt:\n  dialect: duckdb\n  connectors:\n    - id: c-hub\n      name: hubspot\n      database: raw\n      schema: hubspot_crm\n      loader: fivetran\n      tables:\n        - name: companies\n          primary_key: id\n          columns:\n            - {name: id, data_type: bigint}\n            - {name: name, data_type: varchar}\n  transforms:\n    - id: t-1\n      name: elt_company_names\n      sql: \"select id, name from raw.hubspot_crm.companies\\n\"\n    - id: t-2\n      name: elt_leads\n      sql: \"select * from raw.salesforce.leads\\n\"\n",
+    )
+    .unwrap();
+    let out = interop(
+        dir,
+        &[
+            "apply",
+            "--repo",
+            "repo",
+            "--vendor",
+            "loader",
+            "--category",
+            "elt",
+            "--state",
+            "elt.yml",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("elt: t-2: the table raw.salesforce.leads is neither a source table nor a model of the repo"),
+        "{stderr}"
+    );
+    let sources = git(
+        &dir.join("repo"),
+        &[
+            "show",
+            "interop/loader:models/staging/hubspot/_hubspot__sources.yml",
+        ],
+    );
+    assert!(sources.contains("schema: hubspot_crm"), "{sources}");
+    let model = git(
+        &dir.join("repo"),
+        &["show", "interop/loader:models/elt/elt_company_names.sql"],
+    );
+    assert!(
+        model.contains("select * from {{ source('hubspot', 'companies') }}"),
+        "{model}"
+    );
+}
+
+#[test]
+fn a_bad_elt_state_file_names_the_place() {
+    let tmp = setup();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("elt.yml"),
+        "elt:\n  connectors:\n    - id: c-hub\n      name: hubspot\n      tabels: []\n",
+    )
+    .unwrap();
+    let out = interop(
+        dir,
+        &[
+            "plan",
+            "--repo",
+            "repo",
+            "--vendor",
+            "dagster",
+            "--category",
+            "orchestration",
+            "--state",
+            "bad_jobs.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad_jobs.yml:2:3: jobs:"), "{err}");
+            "loader",
+            "--category",
+            "elt",
+            "--state",
+            "elt.yml",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("elt.yml:2:3: elt: "), "{stderr}");
+    assert!(stderr.contains("tabels"), "{stderr}");
 }
 
 #[test]

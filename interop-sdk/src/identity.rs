@@ -34,6 +34,10 @@ pub fn unique_id_with(package: &str, state: &ResourceState, known: Option<&str>)
             None => uid.to_string(),
         },
         None => match state.value.get("model").and_then(Value::as_str) {
+            // A new source table names its source after the `#` of its file.
+            _ if let Some(source) = source_of(state) => {
+                format!("source.{package}.{source}.{}", state.name)
+            }
             // dbt names a unit test after the model it tests too.
             Some(model) if state.kind == interop_sync::model::ResourceKind::UnitTest => {
                 format!("unit_test.{package}.{model}.{}", state.name)
@@ -41,6 +45,20 @@ pub fn unique_id_with(package: &str, state: &ResourceState, known: Option<&str>)
             _ => format!("{}.{package}.{}", state.kind.id_prefix(), state.name),
         },
     }
+}
+
+/// The source a source table's state names in its file (`<file>#<source>`); `None` for other
+/// kinds (a metric's `<file>#<model>` names its model).
+fn source_of(state: &ResourceState) -> Option<&str> {
+    if state.kind != interop_sync::model::ResourceKind::Source {
+        return None;
+    }
+    state
+        .file
+        .as_deref()
+        .and_then(|f| f.rsplit_once('#'))
+        .map(|(_, s)| s)
+        .filter(|s| !s.is_empty())
 }
 
 /// The unique id of a state with no known id (`<kind>.<package>.<name>`).
@@ -125,7 +143,12 @@ pub fn match_identities(
         let found = repo
             .iter()
             .find(|(uid, s)| {
-                s.kind == wanted.kind && s.name == wanted.name && !out.claimed.contains(*uid)
+                s.kind == wanted.kind
+                    && s.name == wanted.name
+                    && !out.claimed.contains(*uid)
+                    // A source table of a named source is only that source's.
+                    && source_of(wanted)
+                        .is_none_or(|src| uid.ends_with(&format!(".{src}.{}", wanted.name)))
             })
             .map(|(uid, _)| uid.clone());
         if let Some(uid) = found {
@@ -213,6 +236,41 @@ mod tests {
                 "type_params": {"measure": {"name": expr}}, "description": "Money"}),
             file: None,
         }
+    }
+
+    #[test]
+    fn a_source_table_is_adopted_only_from_its_own_source() {
+        let table = |file: Option<&str>| ResourceState {
+            kind: ResourceKind::Source,
+            name: "orders".into(),
+            value: json!({"name": "orders"}),
+            file: file.map(str::to_string),
+        };
+        let repo: BTreeMap<String, ResourceState> = [
+            ("source.shop.legacy.orders".to_string(), table(None)),
+            ("source.shop.shop_db.orders".to_string(), table(None)),
+        ]
+        .into();
+        let vendor: BTreeMap<String, ResourceState> = [
+            ("t".to_string(), table(Some("models/_s.yml#shop_db"))),
+            ("new".to_string(), table(Some("models/_n.yml#hubspot"))),
+        ]
+        .into();
+        let found = match_identities(&SyncState::new("acme"), &vendor, &repo);
+        assert_eq!(found.matched["t"], "source.shop.shop_db.orders");
+        assert!(!found.matched.contains_key("new"));
+        assert_eq!(
+            unique_id_for("shop", &vendor["new"]),
+            "source.shop.hubspot.orders"
+        );
+        // A metric's `#<model>` names its model, not a source.
+        let mut m = metric("revenue", "x");
+        m.file = Some("models/_m.yml#orders".into());
+        let repo: BTreeMap<String, ResourceState> =
+            [("metric.shop.revenue".to_string(), metric("revenue", "x"))].into();
+        let vendor: BTreeMap<String, ResourceState> = [("m".to_string(), m)].into();
+        let found = match_identities(&SyncState::new("acme"), &vendor, &repo);
+        assert_eq!(found.matched["m"], "metric.shop.revenue");
     }
 
     #[test]

@@ -6,11 +6,18 @@
 
 pub mod bi;
 pub mod catalog;
+pub mod elt;
 pub mod identity;
 pub mod mapping;
+pub mod ml;
+pub mod notebook;
 pub mod observability;
+pub mod orchestration;
+pub mod product_analytics;
+pub mod reverse_etl;
 pub mod scope;
 pub mod session;
+mod sqltext;
 pub mod state;
 
 pub use interop_sync as sync;

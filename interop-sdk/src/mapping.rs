@@ -14,7 +14,7 @@ use interop_sync::plan::{ResourceState, state_of};
 use interop_sync::read::{Project, Reader};
 use serde_json::Value;
 
-use crate::session::{SessionError, SyncSession};
+use crate::session::{Desired, SessionError, SyncSession, VendorChange};
 use crate::state::SyncState;
 
 /// A repo as a category mapping sees it (read from the main branch head of a session).
@@ -36,6 +36,15 @@ pub struct RepoView {
     pub states: BTreeMap<String, ResourceState>,
     /// The vendor ids the sync state binds, with the unique id each is bound to.
     pub bound: BTreeMap<String, String>,
+    /// The names of the project's enabled models (seeds and snapshots too: what `ref()`
+    /// reaches).
+    pub models: BTreeSet<String>,
+    /// The project's enabled source tables: source name and table name.
+    pub sources: BTreeSet<(String, String)>,
+    /// The project's model paths (`model-paths`).
+    pub model_paths: Vec<String>,
+    /// The vendor ids of the resources the vendor created (from the sync state).
+    pub created: BTreeSet<String>,
 }
 
 impl RepoView {
@@ -75,6 +84,7 @@ impl RepoView {
             for (id, synced) in state.agreed.iter().chain(&state.proposed) {
                 view.bound.insert(id.clone(), synced.unique_id.clone());
             }
+            view.created = state.created.clone();
         }
         Ok(view)
     }
@@ -109,9 +119,64 @@ impl RepoView {
             },
             packages,
             test_paths: project.dbt_project.paths.test.clone(),
+            model_paths: project.dbt_project.paths.model.clone(),
+            created: BTreeSet::new(),
             states: BTreeMap::new(),
             bound: BTreeMap::new(),
+            models: project
+                .resources
+                .iter()
+                .filter(|r| r.enabled && r.package == project.dbt_project.name)
+                .filter(|r| {
+                    matches!(
+                        r.kind,
+                        ResourceKind::Model | ResourceKind::Seed | ResourceKind::Snapshot
+                    )
+                })
+                .map(|r| r.name.clone())
+                .collect(),
+            sources: project
+                .resources
+                .iter()
+                .filter(|r| r.enabled && r.kind == ResourceKind::Source)
+                .filter_map(|r| {
+                    let prefix = format!("source.{}.", r.package);
+                    let rest = r.unique_id.as_str().strip_prefix(&prefix)?;
+                    let (source, table) = rest.split_once('.')?;
+                    Some((source.to_string(), table.to_string()))
+                })
+                .collect(),
         }
+    }
+
+    /// The file of a new model `name` in `folder` under the first model path.
+    pub fn model_file(&self, folder: &str, name: &str) -> String {
+        let root = self.model_paths.first().map_or("models", String::as_str);
+        let folder = folder.trim_matches('/');
+        if folder.is_empty() {
+            format!("{root}/{name}.sql")
+        } else {
+            format!("{root}/{folder}/{name}.sql")
+        }
+    }
+
+    /// The folder of a model's file under its model path (`marts/ml` for
+    /// `models/marts/ml/x.sql`).
+    pub fn folder_of(&self, file: Option<&str>) -> String {
+        let Some((dir, _)) = file.and_then(|f| f.rsplit_once('/')) else {
+            return String::new();
+        };
+        for root in &self.model_paths {
+            if dir == root {
+                return String::new();
+            }
+            if let Some(rest) = dir.strip_prefix(&format!("{root}/")) {
+                return rest.to_string();
+            }
+        }
+        dir.split_once('/')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default()
     }
 
     /// The dbt version to write for.
@@ -141,6 +206,61 @@ impl RepoView {
                 }
         })
     }
+}
+
+/// The states a vendor's objects have once the repo's changes are applied: `desired` (what
+/// the objects map to now) with each `Updated` state in place of its object's, `Created`
+/// states added under the id the change suggests, and `Deleted` objects gone. Each category
+/// reads its objects back from these.
+pub fn states_after(
+    desired: Vec<Desired>,
+    changes: &[VendorChange],
+) -> Vec<(String, ResourceState)> {
+    let mut states: Vec<(String, ResourceState)> =
+        desired.into_iter().map(|d| (d.id, d.state)).collect();
+    for change in changes {
+        match change {
+            VendorChange::Created { id, state, .. } => {
+                if !states.iter().any(|(i, _)| i == id) {
+                    states.push((id.clone(), state.clone()));
+                }
+            }
+            VendorChange::Updated { id, state, .. } => {
+                match states.iter_mut().find(|(i, _)| i == id) {
+                    Some((_, s)) => *s = state.clone(),
+                    None => states.push((id.clone(), state.clone())),
+                }
+            }
+            VendorChange::Deleted { id, .. } => states.retain(|(i, _)| i != id),
+        }
+    }
+    states
+}
+
+/// The id of the object bound to `unique_id` in the sync state, else `fallback`.
+pub fn bound_id(view: &RepoView, unique_id: &str, fallback: &str) -> String {
+    view.bound
+        .iter()
+        .find(|(_, uid)| *uid == unique_id)
+        .map(|(id, _)| id.clone())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+/// The repo's states in the view as `(id, state)` pairs, under the ids the sync state binds
+/// (else the unique id), as the vendor sees them in `scope`: fields it owns only on what it
+/// created are left out elsewhere. What a category reads the repo's objects from.
+pub fn view_states(view: &RepoView, scope: &crate::Scope) -> Vec<(String, ResourceState)> {
+    view.states
+        .iter()
+        .map(|(uid, s)| {
+            let id = bound_id(view, uid, uid);
+            let mut s = s.clone();
+            if !view.created.contains(&id) {
+                s.value = scope.without_created_only(s.kind, &s.value);
+            }
+            (id, s)
+        })
+        .collect()
 }
 
 /// The package names a `packages.yml` / `dependencies.yml` declares: the last part of

@@ -208,10 +208,133 @@ impl Scope {
         }
     }
 
+    /// Reverse-ETL tools: exposures (type `application`) whole, and the post-hooks of
+    /// existing models; never a new model, never SQL.
+    pub fn reverse_etl() -> Scope {
+        Scope {
+            kinds: vec![ResourceKind::Exposure, ResourceKind::Model],
+            fields: vec![],
+            create: vec![ResourceKind::Exposure],
+            delete: vec![ResourceKind::Exposure],
+            kind_fields: BTreeMap::from([(
+                ResourceKind::Model,
+                vec!["config.post_hook".to_string()],
+            )]),
+            created_only: BTreeMap::new(),
+        }
+    }
+
+    /// Notebooks: analyses, their SQL only (the customer's properties of an analysis stay
+    /// the customer's).
+    pub fn notebook() -> Scope {
+        Scope {
+            kinds: vec![ResourceKind::Analysis],
+            fields: vec![],
+            create: vec![ResourceKind::Analysis],
+            delete: vec![ResourceKind::Analysis],
+            kind_fields: BTreeMap::from([(ResourceKind::Analysis, vec!["sql".to_string()])]),
+            created_only: BTreeMap::new(),
+        }
+    }
+
+    /// Feature stores and ML tools: their own models (feature sets and predictions: SQL,
+    /// descriptions, key tests, their `config.meta` keys), and the prediction flag on any
+    /// model.
+    pub fn ml() -> Scope {
+        let created_only = [
+            "sql",
+            "description",
+            "columns[*].description",
+            "columns[*].data_tests",
+            "config.meta.interop_feature_set",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut fields = created_only.clone();
+        fields.push("config.meta.interop_prediction".into());
+        Scope {
+            kinds: vec![ResourceKind::Model],
+            fields: vec![],
+            create: vec![ResourceKind::Model],
+            delete: vec![ResourceKind::Model],
+            kind_fields: BTreeMap::from([(ResourceKind::Model, fields)]),
+            created_only: BTreeMap::from([(ResourceKind::Model, created_only)]),
+        }
+    }
+
+    /// Product analytics: what a BI tool may write (metrics on its models), and its own
+    /// activity-stream models with their tests.
+    pub fn product_analytics() -> Scope {
+        let mut scope = Scope::bi();
+        for list in [
+            scope.kind_fields.entry(ResourceKind::Model).or_default(),
+            scope.created_only.entry(ResourceKind::Model).or_default(),
+        ] {
+            list.extend(
+                [
+                    "columns[*].data_tests",
+                    "config.meta.interop_activity_stream",
+                ]
+                .map(String::from),
+            );
+        }
+        scope
+    }
+
+    /// Orchestration: the project's YAML selectors (jobs), whole.
+    pub fn orchestration() -> Scope {
+        Scope::everything(&[ResourceKind::Selector])
+    }
+
     /// The field patterns that apply to `kind`.
     fn fields_of(&self, kind: Option<ResourceKind>) -> &[String] {
         kind.and_then(|k| self.kind_fields.get(&k))
             .unwrap_or(&self.fields)
+    }
+
+    /// ELT tools: sources (their tables, columns, types, descriptions, primary-key tests,
+    /// load-time column and freshness; a new source's own keys) and the models they create
+    /// (SQL, description, owner, materialization, column descriptions and tests). The SQL and
+    /// docs of a model are the vendor's only where it created the model; other models' SQL
+    /// is neither read nor written.
+    pub fn elt() -> Scope {
+        let source_fields = [
+            "description",
+            "identifier",
+            "columns[*].description",
+            "columns[*].data_type",
+            "columns[*].data_tests",
+            "columns[*].tests",
+            "config.freshness",
+            "config.loaded_at_field",
+            "freshness",
+            "loaded_at_field",
+            interop_sync::plan::NEW_SOURCE_KEYS,
+        ]
+        .map(String::from)
+        .to_vec();
+        let model_fields = [
+            "sql",
+            "description",
+            "columns[*].description",
+            "columns[*].data_tests",
+            "columns[*].tests",
+            "config.materialized",
+            "config.meta.owner",
+        ]
+        .map(String::from)
+        .to_vec();
+        Scope {
+            kinds: vec![ResourceKind::Source, ResourceKind::Model],
+            fields: vec![],
+            create: vec![ResourceKind::Source, ResourceKind::Model],
+            delete: vec![ResourceKind::Model],
+            kind_fields: BTreeMap::from([
+                (ResourceKind::Source, source_fields),
+                (ResourceKind::Model, model_fields.clone()),
+            ]),
+            created_only: BTreeMap::from([(ResourceKind::Model, model_fields)]),
+        }
     }
 
     /// Whether the scope owns the SQL of SQL-file resources.

@@ -751,8 +751,9 @@ impl SyncSession {
                         if new_ops.is_empty() && current.is_none() {
                             refused.push(format!(
                                 "{id}: a new {} cannot be written from this state (a model needs \
-                                 `sql` and `file`, its .sql path; seeds, analyses and SQL \
-                                 snapshots are the customer's); nothing was created",
+                                 `sql` and `file`, its .sql path; an analysis `sql` and no \
+                                 other field; seeds and SQL snapshots are the customer's); \
+                                 nothing was created",
                                 kind.label()
                             ));
                         }
@@ -780,8 +781,13 @@ impl SyncSession {
             };
             if proposes {
                 if let Some(m) = &merged {
-                    let value = advance(base.map(|b| &b.value), applied.as_ref(), Some(&m.value))
-                        .unwrap_or_else(|| m.value.clone());
+                    let mut value =
+                        advance(base.map(|b| &b.value), applied.as_ref(), Some(&m.value))
+                            .unwrap_or_else(|| m.value.clone());
+                    // A new source's own keys are written with its table, never kept on it.
+                    if let Value::Object(map) = &mut value {
+                        map.shift_remove(interop_sync::plan::NEW_SOURCE_KEYS);
+                    }
                     state.proposed.insert(
                         id.clone(),
                         Synced {

@@ -31,7 +31,7 @@ fn section(kind: ResourceKind) -> Option<&'static str> {
         ResourceKind::UnitTest => "unit_tests",
         ResourceKind::Doc => "docs",
         ResourceKind::Function => "functions",
-        ResourceKind::Macro => return None,
+        ResourceKind::Macro | ResourceKind::Selector => return None,
     })
 }
 

@@ -226,8 +226,29 @@ pub fn to_desired(objects: &BiObjects, repo: &RepoInfo) -> Result<Vec<Desired>, 
                     Some(t) => {
                         if let Value::Object(to) = &mut t.state.value {
                             for (k, v) in value {
-                                if k != "name" {
-                                    to.insert(k, v);
+                                match (k.as_str(), to.get_mut("columns"), v) {
+                                    ("name", _, _) => {}
+                                    // The transform's columns keep their descriptions and
+                                    // take the semantic keys, by name.
+                                    ("columns", Some(Value::Array(mine)), Value::Array(keys)) => {
+                                        for column in keys {
+                                            let name = column.get("name").cloned();
+                                            match mine
+                                                .iter_mut()
+                                                .find(|c| c.get("name") == name.as_ref())
+                                            {
+                                                Some(Value::Object(m)) => {
+                                                    if let Value::Object(extra) = column {
+                                                        m.extend(extra);
+                                                    }
+                                                }
+                                                _ => mine.push(column),
+                                            }
+                                        }
+                                    }
+                                    (_, _, v) => {
+                                        to.insert(k, v);
+                                    }
                                 }
                             }
                         }
@@ -369,7 +390,14 @@ fn in_repo_shape(d: &mut Desired, repo: &RepoInfo) {
         // Created-only fields (a transform's SQL) are the vendor's to give.
         if let (Value::Object(to), Value::Object(from)) = (&mut value, &d.state.value) {
             for (k, v) in from {
-                to.entry(k.clone()).or_insert_with(|| v.clone());
+                match (to.get_mut(k), v) {
+                    (Some(Value::Array(cols)), Value::Array(mine)) if k == "columns" => {
+                        fill_columns(cols, mine)
+                    }
+                    _ => {
+                        to.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
             }
         }
         d.state.value = value;
@@ -391,7 +419,15 @@ fn in_repo_shape(d: &mut Desired, repo: &RepoInfo) {
                     .and_then(|o| o.iter().find(|c| c.get("name") == name.as_ref()))
                     && column_meaning(old) == column_meaning(col)
                 {
-                    *col = old.clone();
+                    // Keys the scope hides here (a created model's descriptions and tests)
+                    // stay the vendor's.
+                    let mut kept = old.clone();
+                    if let (Value::Object(k), Value::Object(c)) = (&mut kept, &*col) {
+                        for (key, value) in c {
+                            k.entry(key.clone()).or_insert_with(|| value.clone());
+                        }
+                    }
+                    *col = kept;
                 }
             }
             continue;
@@ -407,6 +443,24 @@ fn in_repo_shape(d: &mut Desired, repo: &RepoInfo) {
         }
         if !written.contains(&k.as_str()) && !mine.contains_key(&k) {
             mine.insert(k, v);
+        }
+    }
+}
+
+/// The vendor's `columns` into the repo's: keys a repo column lacks are added, columns it
+/// lacks appended.
+fn fill_columns(cols: &mut Vec<Value>, mine: &[Value]) {
+    for m in mine {
+        let name = m.get("name");
+        match cols.iter_mut().find(|c| c.get("name") == name) {
+            Some(Value::Object(c)) => {
+                if let Value::Object(from) = m {
+                    for (key, value) in from {
+                        c.entry(key.clone()).or_insert_with(|| value.clone());
+                    }
+                }
+            }
+            _ => cols.push(m.clone()),
         }
     }
 }

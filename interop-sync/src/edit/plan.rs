@@ -116,7 +116,17 @@ pub enum ResourceOp {
         /// The file, relative to the project root.
         file: Option<String>,
     },
-    /// Replaces the SQL of a model or singular test the vendor owns.
+    /// Adds an analysis: a SQL file under the first analysis path (or at `file`, which must
+    /// lie under an analysis path and be named after the analysis).
+    AddAnalysis {
+        /// The analysis name (the file stem).
+        name: String,
+        /// The SQL.
+        sql: String,
+        /// The file, relative to the project root.
+        file: Option<String>,
+    },
+    /// Replaces the SQL of a model, analysis or singular test the vendor owns.
     ReplaceSql {
         /// The model or singular test.
         resource: String,
@@ -243,7 +253,25 @@ pub fn apply_plan(
     let tests_key = tests_key(project);
     let mut per_file: BTreeMap<String, Vec<FileEdit>> = BTreeMap::new();
     let mut out = PlannedChanges::default();
-    for op in ops {
+    // Metrics for a model the same plan adds go into its new entry, once that is planned.
+    let (later, now): (Vec<&ResourceOp>, Vec<&ResourceOp>) = ops
+        .iter()
+        .partition(|op| embedded_in_new_model(project, op).is_some());
+    for op in now.into_iter().chain(later) {
+        if let Some((model, key, entry)) = embedded_in_new_model(project, op)
+            && let Some(file) = new_model_file(&per_file, model)
+        {
+            let edit = FileEdit::Yaml(YamlEdit::Append {
+                path: YamlPath(vec![
+                    Segment::Key("models".into()),
+                    Segment::Named(model.to_string()),
+                    Segment::Key(key.to_string()),
+                ]),
+                value: escape_value(entry, None),
+            });
+            per_file.entry(file).or_default().push(edit);
+            continue;
+        }
         match plan_op(project, op, version, tests_key) {
             Ok(edits) => {
                 for (file, edit) in edits {
@@ -683,6 +711,7 @@ const ENTRY_KEYS: &[&str] = &[
     "sources",
     "semantic_models",
     "unit_tests",
+    "selectors",
 ];
 
 fn add_entry(
@@ -711,6 +740,7 @@ fn add_entry(
         "saved_queries" => "saved_query",
         "groups" => "group",
         "semantic_models" => "semantic_model",
+        "selectors" => "selector",
         _ => "",
     };
     if !prefix.is_empty()
@@ -723,7 +753,14 @@ fn add_entry(
     if let Some((_, model)) = file.and_then(|f| f.split_once('#')) {
         return add_embedded(project, key, entry, model);
     }
+    if key == "sources"
+        && let Some(edits) = add_source_tables(project, name, entry)?
+    {
+        return Ok(edits);
+    }
     let target = match file {
+        // Selectors live in the project's one selectors file.
+        _ if key == "selectors" => crate::read::SELECTORS_FILE.to_string(),
         Some(f) => crate::safety::validate_repo_path(f).map_err(|e| bad(e.to_string()))?,
         None => {
             let with_key = project
@@ -752,15 +789,77 @@ fn add_entry(
     )])
 }
 
+/// The tables of a new `sources:` entry whose source the project already declares: appended
+/// to that source's `tables:` (in the file that declares it) instead of a second entry of the
+/// same name. `None` when the project has no such source.
+fn add_source_tables(
+    project: &Project,
+    source: &str,
+    entry: &Value,
+) -> Result<Option<Vec<(String, FileEdit)>>, PlanError> {
+    let prefix = format!("source.{}.{source}.", project.dbt_project.name);
+    let Some(existing) = project
+        .resources
+        .iter()
+        .find(|r| r.kind == ResourceKind::Source && r.unique_id.as_str().starts_with(&prefix))
+    else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for table in entry
+        .get("tables")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = table.get("name").and_then(Value::as_str).unwrap_or("");
+        if project.get(&format!("{prefix}{name}")).is_some() {
+            return Err(PlanError::NotApplicable {
+                resource: format!("{prefix}{name}"),
+                reason: "the source already has a table of that name".into(),
+            });
+        }
+        out.push((
+            existing.location.file.clone(),
+            FileEdit::Yaml(YamlEdit::Append {
+                path: YamlPath(vec![
+                    Segment::Key("sources".into()),
+                    Segment::Named(source.into()),
+                    Segment::Key("tables".into()),
+                ]),
+                value: escape_value(table, None),
+            }),
+        ));
+    }
+    Ok(Some(out))
+}
+
 fn add_singular_test(
     project: &Project,
     name: &str,
     sql: &str,
     file: Option<&str>,
 ) -> Result<Vec<(String, FileEdit)>, PlanError> {
+    add_sql_file(project, ResourceKind::SingularTest, name, sql, file)
+}
+
+/// A new SQL file of a singular test or an analysis, under the kind's first path or at
+/// `file` (under one of its paths, named after the resource).
+fn add_sql_file(
+    project: &Project,
+    kind: ResourceKind,
+    name: &str,
+    sql: &str,
+    file: Option<&str>,
+) -> Result<Vec<(String, FileEdit)>, PlanError> {
     let bad = |reason: String| PlanError::NotApplicable {
-        resource: format!("test.{}.{name}", project.dbt_project.name),
+        resource: format!("{}.{}.{name}", kind.id_prefix(), project.dbt_project.name),
         reason,
+    };
+    let what = if kind == ResourceKind::Analysis {
+        "an analysis"
+    } else {
+        "a test"
     };
     let valid_name = !name.is_empty()
         && name
@@ -768,18 +867,25 @@ fn add_singular_test(
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !valid_name {
         return Err(bad(format!(
-            "'{name}' is not a test name (letters, digits, _ and -)"
+            "'{name}' is not {what} name (letters, digits, _ and -)"
         )));
     }
     if project
         .resources
         .iter()
-        .any(|r| r.kind == ResourceKind::SingularTest && r.name == name)
+        .any(|r| r.kind == kind && r.name == name)
     {
-        return Err(bad("a singular test of that name exists".into()));
+        return Err(bad(format!("{what} of that name exists")));
     }
-    let roots = &project.dbt_project.paths.test;
-    let root = roots.first().cloned().unwrap_or_else(|| "tests".into());
+    let (roots, default_root) = if kind == ResourceKind::Analysis {
+        (&project.dbt_project.paths.analysis, "analyses")
+    } else {
+        (&project.dbt_project.paths.test, "tests")
+    };
+    let root = roots
+        .first()
+        .cloned()
+        .unwrap_or_else(|| default_root.into());
     let path = match file {
         Some(f) => {
             let f = crate::safety::validate_repo_path(f).map_err(|e| bad(e.to_string()))?;
@@ -788,7 +894,7 @@ fn add_singular_test(
                 .any(|r| f.starts_with(&format!("{}/", r.trim_end_matches('/'))));
             if !under_tests || !f.ends_with(&format!("/{name}.sql")) {
                 return Err(bad(format!(
-                    "'{f}' is not a file named after the test under a test path"
+                    "'{f}' is not a file named after {what} under one of its paths"
                 )));
             }
             f
@@ -1036,6 +1142,49 @@ fn last_key(field: &str) -> Option<&str> {
     field.rsplit('.').next()
 }
 
+/// The model, key and item of an entry to add inside a model's entry (`file: "#orders"`)
+/// when the project has no such model yet.
+fn embedded_in_new_model<'o>(
+    project: &Project,
+    op: &'o ResourceOp,
+) -> Option<(&'o str, &'o str, &'o Value)> {
+    let ResourceOp::AddEntry {
+        key,
+        entry,
+        file: Some(file),
+    } = op
+    else {
+        return None;
+    };
+    let (_, model) = file.split_once('#')?;
+    let exists = project.resources.iter().any(|r| {
+        r.kind == ResourceKind::Model && r.name == model && r.package == project.dbt_project.name
+    });
+    (!exists).then_some((model, key.as_str(), entry))
+}
+
+/// The properties file the plan adds model `name`'s entry to.
+fn new_model_file(per_file: &BTreeMap<String, Vec<FileEdit>>, name: &str) -> Option<String> {
+    let named = |v: &Value| v.get("name").and_then(Value::as_str) == Some(name);
+    per_file.iter().find_map(|(file, edits)| {
+        edits
+            .iter()
+            .any(|e| match e {
+                FileEdit::Yaml(YamlEdit::Append { path, value }) => {
+                    path.0 == [Segment::Key("models".into())] && named(value)
+                }
+                FileEdit::Create(text) => crate::read::yaml::parse(text, &Default::default())
+                    .ok()
+                    .flatten()
+                    .and_then(|root| root.to_json().get("models").cloned())
+                    .and_then(|m| m.as_array().map(|items| items.iter().any(named)))
+                    .unwrap_or(false),
+                _ => false,
+            })
+            .then(|| file.clone())
+    })
+}
+
 /// Adds `edit` to a file's edits. A column entry appended under a name that an earlier edit
 /// of the plan already appends to the same `columns` list joins that entry: a column new to
 /// the file gets one entry, however many of its fields the plan sets.
@@ -1060,11 +1209,28 @@ fn push_edit(edits: &mut Vec<FileEdit>, edit: FileEdit) {
             }
         }
     }
+    // Two new models in one new folder both create its properties file: the second one's
+    // entries are appended to the first one's file.
+    if let FileEdit::Create(text) = &edit
+        && edits.iter().any(|e| matches!(e, FileEdit::Create(_)))
+        && let Ok(Some(root)) = crate::read::yaml::parse(text, &Default::default())
+        && let Some(Value::Array(items)) = root.to_json().get("models").cloned()
+    {
+        for item in items {
+            edits.push(FileEdit::Yaml(YamlEdit::Append {
+                path: YamlPath(vec![Segment::Key("models".into())]),
+                value: item,
+            }));
+        }
+        return;
+    }
+    // Columns appended one by one to one entry, and tables of one new source, join up.
     if let FileEdit::Yaml(YamlEdit::Append {
         path,
         value: Value::Object(new),
     }) = &edit
-        && path.0.last() == Some(&Segment::Key("columns".into()))
+        && (path.0.last() == Some(&Segment::Key("columns".into()))
+            || path.0 == [Segment::Key("sources".into())])
         && let Some(name) = new.get("name")
     {
         for earlier in edits.iter_mut() {
@@ -1117,6 +1283,9 @@ fn plan_op(
         ResourceOp::AddSingularTest { name, sql, file } => {
             return add_singular_test(project, name, sql, file.as_deref());
         }
+        ResourceOp::AddAnalysis { name, sql, file } => {
+            return add_sql_file(project, ResourceKind::Analysis, name, sql, file.as_deref());
+        }
         ResourceOp::Set {
             resource,
             field,
@@ -1138,12 +1307,14 @@ fn plan_op(
         }
         ResourceOp::ReplaceSql { resource, sql } => {
             let r = find(project, resource)?;
-            let sql_file = matches!(r.kind, ResourceKind::Model | ResourceKind::SingularTest)
-                && r.location.file.ends_with(".sql");
+            let sql_file = matches!(
+                r.kind,
+                ResourceKind::Model | ResourceKind::SingularTest | ResourceKind::Analysis
+            ) && r.location.file.ends_with(".sql");
             if !sql_file {
                 return Err(PlanError::NotApplicable {
                     resource: resource.clone(),
-                    reason: "not a SQL model or singular test".into(),
+                    reason: "not a SQL model, analysis or singular test".into(),
                 });
             }
             let mut sql = sql.clone();
@@ -1378,6 +1549,7 @@ fn plan_yaml_op(
         }
         ResourceOp::AddEntry { .. }
         | ResourceOp::AddSingularTest { .. }
+        | ResourceOp::AddAnalysis { .. }
         | ResourceOp::SetSqlConfig { .. }
         | ResourceOp::ReplaceSql { .. } => Err(PlanError::NotApplicable {
             resource: String::new(),
@@ -1472,6 +1644,7 @@ fn plan_yaml_op(
                     | ResourceKind::SemanticModel
                     | ResourceKind::UnitTest
                     | ResourceKind::Source
+                    | ResourceKind::Selector
             ) || (r.kind == ResourceKind::Snapshot
                 && !r.location.file.ends_with(".sql"));
             if !yaml_declared {
@@ -1579,6 +1752,11 @@ impl ResourceOp {
                 sql: text("sql")?,
                 file: text("file").ok(),
             },
+            "add_analysis" => ResourceOp::AddAnalysis {
+                name: text("name")?,
+                sql: text("sql")?,
+                file: text("file").ok(),
+            },
             "replace_sql" => ResourceOp::ReplaceSql {
                 resource: text("resource")?,
                 sql: text("sql")?,
@@ -1596,7 +1774,7 @@ impl ResourceOp {
             },
             other => {
                 return Err(format!(
-                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename, add_entry, add_singular_test, set_sql_config, replace_sql)"
+                    "unknown op '{other}' (set, unset, set_column, remove_column, add_test, remove_test, remove, move, rename, add_entry, add_singular_test, add_analysis, set_sql_config, replace_sql)"
                 ));
             }
         })

@@ -42,6 +42,8 @@ pub enum ResourceKind {
     Function,
     /// A project hook (`on-run-start` / `on-run-end`).
     Operation,
+    /// A YAML selector (an entry of the project's `selectors.yml`).
+    Selector,
 }
 
 impl ResourceKind {
@@ -64,6 +66,7 @@ impl ResourceKind {
             ResourceKind::Macro => "macro",
             ResourceKind::Function => "function",
             ResourceKind::Operation => "operation",
+            ResourceKind::Selector => "selector",
         }
     }
 
@@ -87,6 +90,7 @@ impl ResourceKind {
             ResourceKind::Macro => "macro",
             ResourceKind::Function => "function",
             ResourceKind::Operation => "operation",
+            ResourceKind::Selector => "selector",
         }
     }
 }

@@ -36,8 +36,25 @@ fn create(target: &ResourceState) -> Vec<ResourceOp> {
             None => vec![],
         };
     }
+    if target.kind == crate::model::ResourceKind::Analysis {
+        // Only the SQL file: an analysis's properties entry is the customer's to write.
+        let sql_only = object(&target.value)
+            .keys()
+            .all(|k| k == "name" || k == "sql");
+        return match target.value.get("sql").and_then(Value::as_str) {
+            Some(sql) if sql_only => vec![ResourceOp::AddAnalysis {
+                name: target.name.clone(),
+                sql: sql.to_string(),
+                file: target.file.clone().filter(|f| f.ends_with(".sql")),
+            }],
+            _ => vec![],
+        };
+    }
     if target.kind == crate::model::ResourceKind::Model {
         return create_model(target);
+    }
+    if target.kind == crate::model::ResourceKind::Source {
+        return create_source_table(target);
     }
     let Some(key) = entry_key(target.kind) else {
         return vec![];
@@ -49,6 +66,42 @@ fn create(target: &ResourceState) -> Vec<ResourceOp> {
         key: key.to_string(),
         entry: Value::Object(reorder_name_first(entry)),
         file: target.file.clone(),
+    }]
+}
+
+/// The key of a new source table's state that holds its source's own keys (`database`,
+/// `schema`, `loader`, `description`, `config` ...), used when the source entry is created
+/// with the table; it is never written as a key of the table.
+pub const NEW_SOURCE_KEYS: &str = "_source";
+
+/// A source table is created from its `file`, `<properties file>#<source>` (the properties
+/// file may be empty): appended to the source's `tables:` where the source exists, else as a
+/// new source entry with the keys under [`NEW_SOURCE_KEYS`].
+fn create_source_table(target: &ResourceState) -> Vec<ResourceOp> {
+    let Some((file, source)) = target.file.as_deref().and_then(|f| f.rsplit_once('#')) else {
+        return vec![];
+    };
+    let mut table = object(&target.value).clone();
+    let keys = table.remove(NEW_SOURCE_KEYS);
+    table.remove("sql");
+    table.insert("name".into(), Value::String(target.name.clone()));
+    let mut entry = Map::new();
+    entry.insert("name".into(), Value::String(source.to_string()));
+    if let Some(Value::Object(keys)) = keys {
+        for (k, v) in keys {
+            if k != "name" && k != "tables" {
+                entry.insert(k, v);
+            }
+        }
+    }
+    entry.insert(
+        "tables".into(),
+        Value::Array(vec![Value::Object(reorder_name_first(table))]),
+    );
+    vec![ResourceOp::AddEntry {
+        key: "sources".into(),
+        entry: Value::Object(entry),
+        file: (!file.is_empty()).then(|| file.to_string()),
     }]
 }
 
@@ -93,7 +146,16 @@ fn object(value: &Value) -> &Map<String, Value> {
 fn update(id: &str, current: &ResourceState, target: &ResourceState) -> Vec<ResourceOp> {
     let mut ops = Vec::new();
     let cur = object(&current.value);
-    let tgt = object(&target.value);
+    let mut tgt = object(&target.value);
+    let without_source_keys;
+    if tgt.contains_key(NEW_SOURCE_KEYS) {
+        without_source_keys = {
+            let mut t = tgt.clone();
+            t.remove(NEW_SOURCE_KEYS);
+            t
+        };
+        tgt = &without_source_keys;
+    }
     if let (Some(a), Some(b)) = (cur.get("sql"), tgt.get("sql"))
         && a != b
         && let Some(sql) = b.as_str()
@@ -438,6 +500,38 @@ mod tests {
         b.value["measures"] = json!([{"name": "avg", "agg": "average"}]);
         let ops = ops_between(Some("semantic_model.x.invoices"), Some(&a), Some(&b));
         assert!(matches!(&ops[0], ResourceOp::Set { field, .. } if field == "measures"));
+    }
+
+    #[test]
+    fn a_source_table_is_created_with_its_source_and_its_keys_never_stay_on_it() {
+        let mut table = state(json!({"name": "companies", "description": "Companies",
+            "_source": {"schema": "hubspot_crm", "loader": "fivetran"}}));
+        table.kind = ResourceKind::Source;
+        table.file = Some("models/staging/hubspot/_hubspot__sources.yml#hubspot".into());
+        let ops = ops_between(None, None, Some(&table));
+        assert_eq!(
+            ops,
+            [ResourceOp::AddEntry {
+                key: "sources".into(),
+                entry: json!({"name": "hubspot", "schema": "hubspot_crm", "loader": "fivetran",
+                    "tables": [{"name": "companies", "description": "Companies"}]}),
+                file: Some("models/staging/hubspot/_hubspot__sources.yml".into()),
+            }]
+        );
+        // Without the source's name there is nothing to create it in.
+        table.file = None;
+        assert!(ops_between(None, None, Some(&table)).is_empty());
+        // Once it exists, the source's keys are not a field of the table.
+        let mut current = table.clone();
+        current.value.as_object_mut().unwrap().remove("_source");
+        assert!(
+            ops_between(
+                Some("source.x.hubspot.companies"),
+                Some(&current),
+                Some(&table)
+            )
+            .is_empty()
+        );
     }
 
     #[test]

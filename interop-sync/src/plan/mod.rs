@@ -5,5 +5,5 @@
 mod diff;
 mod state;
 
-pub use diff::{changed_fields, ops_between};
+pub use diff::{NEW_SOURCE_KEYS, changed_fields, ops_between};
 pub use state::{ResourceState, StateError, entry_key, state_of};

@@ -44,6 +44,7 @@ pub fn entry_key(kind: ResourceKind) -> Option<&'static str> {
         ResourceKind::Exposure => "exposures",
         ResourceKind::Group => "groups",
         ResourceKind::UnitTest => "unit_tests",
+        ResourceKind::Selector => "selectors",
         _ => return None,
     })
 }

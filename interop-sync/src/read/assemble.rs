@@ -41,9 +41,11 @@ fn config_block(kind: ResourceKind) -> &'static str {
         ResourceKind::SemanticModel => "semantic-models",
         ResourceKind::SavedQuery => "saved-queries",
         ResourceKind::Function => "functions",
-        ResourceKind::Group | ResourceKind::Doc | ResourceKind::Macro | ResourceKind::Operation => {
-            ""
-        }
+        ResourceKind::Group
+        | ResourceKind::Doc
+        | ResourceKind::Macro
+        | ResourceKind::Operation
+        | ResourceKind::Selector => "",
     }
 }
 

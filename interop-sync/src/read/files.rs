@@ -20,6 +20,9 @@ pub(crate) fn classify(path: &str, paths: &ProjectPaths) -> Option<FileRole> {
     if path == "dbt_project.yml" {
         return Some(FileRole::Project);
     }
+    if path == super::properties::SELECTORS_FILE {
+        return Some(FileRole::Properties);
+    }
     let ext = path.rsplit_once('.').map(|(_, e)| e)?;
     match ext {
         "yml" | "yaml" => under(path, &paths.all_source_paths()).map(|_| FileRole::Properties),

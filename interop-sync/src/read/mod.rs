@@ -30,6 +30,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use error::{ReadError, ReadErrorKind};
+pub use properties::SELECTORS_FILE;
 pub use source::{
     FolderSource, GitTreeSource, ParallelRead, ProjectSource, SourceError, SourceFile,
 };

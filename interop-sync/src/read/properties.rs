@@ -8,6 +8,9 @@ use std::sync::Arc;
 use crate::model::{Column, Location, Properties, Reference, Resource, ResourceKind};
 
 /// Top-level keys a properties file may hold (dbt-core 1.12).
+/// The project's YAML selectors file, at the project root.
+pub const SELECTORS_FILE: &str = "selectors.yml";
+
 const TOP_LEVEL_KEYS: &[&str] = &[
     "version",
     "models",
@@ -125,9 +128,16 @@ impl<'a> PropertiesFile<'a> {
             }
             return;
         };
+        let selectors_file = self.file == SELECTORS_FILE;
         for (key, value) in entries {
             let Some(name) = key.as_str() else { continue };
-            if !TOP_LEVEL_KEYS.contains(&name) {
+            // The project's `selectors.yml` holds selectors (and a version) only; dbt reads
+            // nothing else there.
+            if selectors_file && !matches!(name, "selectors" | "version") {
+                continue;
+            }
+            let known = TOP_LEVEL_KEYS.contains(&name) || (selectors_file && name == "selectors");
+            if !known {
                 self.error(
                     key,
                     name,
@@ -199,6 +209,7 @@ impl<'a> PropertiesFile<'a> {
                     }
                     "semantic_models" => self.semantic_model(item, &path, &entry_name),
                     "unit_tests" => self.unit_test(item, &path, &entry_name),
+                    "selectors" => self.simple(ResourceKind::Selector, item, &path, &entry_name),
                     _ => {}
                 }
             }
