@@ -676,6 +676,8 @@ fn a_bad_bi_object_is_located_in_the_state_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bi.yml: lk-m-1:"), "{stderr}");
     assert!(stderr.contains("charges"), "{stderr}");
+}
+
 #[test]
 fn jobs_syncs_publications_feature_sets_and_streams_in_a_state_file_are_mapped() {
     let tmp = setup();
@@ -750,6 +752,61 @@ fn jobs_syncs_publications_feature_sets_and_streams_in_a_state_file_are_mapped()
     std::fs::write(
         dir.join("bad_jobs.yml"),
         "jobs:\n  - id: job-1\n    name: nightly\n    select: [path, models]\n",
+    )
+    .unwrap();
+    let out = interop(
+        dir,
+        &[
+            "plan",
+            "--repo",
+            "repo",
+            "--vendor",
+            "dagster",
+            "--category",
+            "orchestration",
+            "--state",
+            "bad_jobs.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad_jobs.yml:2:3: jobs:"), "{err}");
+}
+
+#[test]
+fn a_second_sync_before_the_merge_keeps_its_new_metrics_apart_from_the_repos() {
+    let tmp = setup();
+    let dir = tmp.path();
+    std::fs::write(dir.join("bi.yml"), BI_STATE).unwrap();
+    let looker = |cmd: &'static str, extra: &[&'static str]| {
+        let mut v = vec![cmd, "--repo", "repo", "--vendor", "looker"];
+        v.extend_from_slice(extra);
+        interop(dir, &v)
+    };
+    let first: serde_json::Value =
+        serde_json::from_slice(&looker("apply", &["--state", "bi.yml", "--json"]).stdout).unwrap();
+    assert_eq!(first["created_commit"], true);
+    // Nobody merged: the metrics proposed are not in main, and no metric of main (the shop's
+    // `sessions` looks much like `charge_attempts`) is taken for a customer's rename of them.
+    let out = looker("apply", &["--state", "bi.yml", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["created_commit"], false, "{again:#}");
+    assert_eq!(again["commit"], first["commit"]);
+    let mine: Vec<&serde_json::Value> = again["vendor_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"].as_str().is_some_and(|id| id.starts_with("lk-")))
+        .collect();
+    assert!(mine.is_empty(), "{mine:#?}");
+}
+
 #[test]
 fn connectors_and_transforms_in_a_state_file_are_mapped() {
     let tmp = setup();
@@ -813,16 +870,6 @@ fn a_bad_elt_state_file_names_the_place() {
             "--repo",
             "repo",
             "--vendor",
-            "dagster",
-            "--category",
-            "orchestration",
-            "--state",
-            "bad_jobs.yml",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad_jobs.yml:2:3: jobs:"), "{err}");
             "loader",
             "--category",
             "elt",
@@ -834,38 +881,4 @@ fn a_bad_elt_state_file_names_the_place() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("elt.yml:2:3: elt: "), "{stderr}");
     assert!(stderr.contains("tabels"), "{stderr}");
-}
-
-#[test]
-fn a_second_sync_before_the_merge_keeps_its_new_metrics_apart_from_the_repos() {
-    let tmp = setup();
-    let dir = tmp.path();
-    std::fs::write(dir.join("bi.yml"), BI_STATE).unwrap();
-    let looker = |cmd: &'static str, extra: &[&'static str]| {
-        let mut v = vec![cmd, "--repo", "repo", "--vendor", "looker"];
-        v.extend_from_slice(extra);
-        interop(dir, &v)
-    };
-    let first: serde_json::Value =
-        serde_json::from_slice(&looker("apply", &["--state", "bi.yml", "--json"]).stdout).unwrap();
-    assert_eq!(first["created_commit"], true);
-    // Nobody merged: the metrics proposed are not in main, and no metric of main (the shop's
-    // `sessions` looks much like `charge_attempts`) is taken for a customer's rename of them.
-    let out = looker("apply", &["--state", "bi.yml", "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(again["created_commit"], false, "{again:#}");
-    assert_eq!(again["commit"], first["commit"]);
-    let mine: Vec<&serde_json::Value> = again["vendor_changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["id"].as_str().is_some_and(|id| id.starts_with("lk-")))
-        .collect();
-    assert!(mine.is_empty(), "{mine:#?}");
 }

@@ -256,7 +256,7 @@ mod tests {
             ("new".to_string(), table(Some("models/_n.yml#hubspot"))),
         ]
         .into();
-        let found = match_identities(&SyncState::new("acme"), &vendor, &repo);
+        let found = match_identities(&SyncState::new("acme"), &vendor, &repo, &|_| false);
         assert_eq!(found.matched["t"], "source.shop.shop_db.orders");
         assert!(!found.matched.contains_key("new"));
         assert_eq!(
@@ -269,7 +269,7 @@ mod tests {
         let repo: BTreeMap<String, ResourceState> =
             [("metric.shop.revenue".to_string(), metric("revenue", "x"))].into();
         let vendor: BTreeMap<String, ResourceState> = [("m".to_string(), m)].into();
-        let found = match_identities(&SyncState::new("acme"), &vendor, &repo);
+        let found = match_identities(&SyncState::new("acme"), &vendor, &repo, &|_| false);
         assert_eq!(found.matched["m"], "metric.shop.revenue");
     }
 
