@@ -127,9 +127,10 @@ pub fn match_identities(
             .collect();
         let only_proposed = !state.agreed.contains_key(*id);
         let best = best_match(&agreed.state, repo, |uid, s| {
+            let proposed_into_existing = only_proposed && existed_at_proposal(uid);
             !out.claimed.contains(uid)
                 && !taken_by_vendor.contains(s.name.as_str())
-                && !(only_proposed && existed_at_proposal(uid))
+                && !proposed_into_existing
         });
         if let Some(uid) = best {
             claim(&mut out, id, &uid);
