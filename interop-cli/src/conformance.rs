@@ -44,6 +44,9 @@ pub struct Args {
     /// Keep each scenario's folder (remote, customer checkout, vendor workdirs) for a look.
     #[arg(long)]
     keep: bool,
+    /// Print the report as JSON (the schema of report.json) instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -92,7 +95,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     );
     let report = run_with(&scenarios, factory.as_ref(), &filter, &options);
-    print!("{}", report.table());
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
     if let Some(dir) = &args.report {
         report
             .write(dir)

@@ -64,6 +64,16 @@ fn the_reference_passes_and_the_report_is_written() {
 }
 
 #[test]
+fn the_report_as_json_on_stdout() {
+    let out = conformance(&["--only", "sync-twice", "--no-dbt", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("only JSON");
+    assert_eq!(json["schema"], "interop.conformance-report/v1");
+    assert_eq!(json["scenarios"][0]["id"], "bi.sync-twice-changes-nothing");
+    assert_eq!(json["scenarios"][0]["outcome"], "passed");
+}
+
+#[test]
 fn a_python_adapter_driving_the_cli_passes_every_scenario() {
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/adapters/cli_adapter.py");

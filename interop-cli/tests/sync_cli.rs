@@ -770,7 +770,7 @@ fn jobs_syncs_publications_feature_sets_and_streams_in_a_state_file_are_mapped()
     );
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad_jobs.yml:2:3: jobs:"), "{err}");
+    assert!(err.contains("bad_jobs.yml:2:5: jobs[0]:"), "{err}");
 }
 
 #[test]
