@@ -18,6 +18,7 @@
 //! impl Display>`), the class gets `to_desired()`, and `Session.plan` takes its objects as they
 //! are.
 
+use pyo3::PyClass;
 use pyo3::prelude::*;
 use pyo3::pyclass::boolean_struct::True;
 use pyo3::types::PyDict;
@@ -34,8 +35,8 @@ pub trait SerdeClass: PyClass<Frozen = True> + Sync {
     type Inner: Clone + DeserializeOwned;
     /// The Rust value.
     fn inner(&self) -> &Self::Inner;
-    /// The class over a Rust value.
-    fn wrap(inner: Self::Inner) -> Self;
+    /// A new Python object of the class over a Rust value.
+    fn new_object(py: Python<'_>, inner: Self::Inner) -> PyResult<Py<PyAny>>;
 }
 
 /// Builds a `T` from an optional dict (or object with `to_dict()`) and keyword arguments
@@ -132,8 +133,8 @@ macro_rules! serde_object {
                 &self.inner
             }
 
-            fn wrap(inner: $rust) -> Self {
-                $py { inner }
+            fn new_object(py: Python<'_>, inner: $rust) -> PyResult<Py<PyAny>> {
+                Ok(Py::new(py, $py { inner })?.into_any())
             }
         }
 

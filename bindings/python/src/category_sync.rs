@@ -190,7 +190,7 @@ pub fn items<C: SerdeClass>(objects: &Bound<'_, PyAny>, what: &str) -> PyResult<
 pub fn typed<C: SerdeClass>(py: Python<'_>, values: Vec<C::Inner>) -> PyResult<Vec<Py<PyAny>>> {
     values
         .into_iter()
-        .map(|inner| Ok(Py::new(py, C::wrap(inner))?.into_any()))
+        .map(|inner| C::new_object(py, inner))
         .collect()
 }
 

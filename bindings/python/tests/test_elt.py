@@ -157,8 +157,16 @@ def test_customer_edits_arrive_as_the_tools_objects(repo: Path) -> None:
     connector = hubspot().to_dict()
     connector["tables"][1]["columns"][2]["description"] = "Work email, lower-cased by the loader."
     assert mine(pulled) == [ix.Connector(connector), contacts_per_company(edited_sql)]
+    # Taken in, the edits write nothing back but what follows from them: the staging model
+    # describes its column as the connector now does.
     plan = session.plan_elt(mine(pulled), dialect="duckdb")
-    assert plan.is_noop and plan.conflicts == []
+    assert plan.conflicts == [] and plan.unmapped == []
+    [file] = plan.files
+    assert file.path == "models/staging/hubspot/_hubspot__models.yml" and file.before is not None
+    changed = [(a, b) for a, b in zip(file.before.splitlines(), file.after.splitlines()) if a != b]
+    assert changed == [
+        ("        description: Work email.", "        description: Work email, lower-cased by the loader.")
+    ]
 
 
 def test_a_transform_reading_an_unknown_table_is_left_out_and_said(repo: Path) -> None:

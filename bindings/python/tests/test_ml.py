@@ -80,7 +80,7 @@ def test_feature_sets_and_predictions_round_trip(repo: Path) -> None:
     assert plan.errors == [] and plan.conflicts == []
     session.apply(plan)
     sql = git(repo, "show", f"interop/{VENDOR}:{SQL}")
-    assert "group by customer_id" in sql and "count(*) as order_count" in sql
+    assert "group by customer_id" in sql and "count(order_id) as order_count" in sql
     entry = git(repo, "show", f"interop/{VENDOR}:{ENTRY}")
     assert "interop_prediction: true" in entry and "One row per customer." in entry
     # The customer's model only gets the flag, under its existing `config:`.
