@@ -1,5 +1,6 @@
 //! The generic path for vendor-neutral serde objects (the category objects of `interop_sdk::bi`,
-//! `observability`, `catalog`, and the `Scope`): [`serde_object!`] turns any type that is
+//! `observability`, `catalog`, `elt`, `orchestration`, `reverse_etl`, `notebook`, `ml`,
+//! `product_analytics`, and the `Scope`): [`serde_object!`] turns any type that is
 //! `Serialize + DeserializeOwned + Clone + Send + Sync` into a Python class that is built from
 //! keyword arguments or a dict, reads its fields as attributes, and gives its dict back. The
 //! dict shape is the type's serde JSON, so Rust and Python agree by construction.
@@ -17,7 +18,9 @@
 //! impl Display>`), the class gets `to_desired()`, and `Session.plan` takes its objects as they
 //! are.
 
+use pyo3::PyClass;
 use pyo3::prelude::*;
+use pyo3::pyclass::boolean_struct::True;
 use pyo3::types::PyDict;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,6 +28,16 @@ use serde_json::{Map, Value};
 
 use crate::convert::{from_py, serde_from_json, short_repr, to_py};
 use crate::errors::input_error;
+
+/// A class [`serde_object!`] defines: its Rust value, in and out.
+pub trait SerdeClass: PyClass<Frozen = True> + Sync {
+    /// The Rust type.
+    type Inner: Clone + DeserializeOwned;
+    /// The Rust value.
+    fn inner(&self) -> &Self::Inner;
+    /// A new Python object of the class over a Rust value.
+    fn new_object(py: Python<'_>, inner: Self::Inner) -> PyResult<Py<PyAny>>;
+}
 
 /// Builds a `T` from an optional dict (or object with `to_dict()`) and keyword arguments
 /// (which win over the dict's keys).
@@ -111,6 +124,18 @@ macro_rules! serde_object {
         pub struct $py {
             /// The Rust value.
             pub inner: $rust,
+        }
+
+        impl $crate::categories::SerdeClass for $py {
+            type Inner = $rust;
+
+            fn inner(&self) -> &$rust {
+                &self.inner
+            }
+
+            fn new_object(py: Python<'_>, inner: $rust) -> PyResult<Py<PyAny>> {
+                Ok(Py::new(py, $py { inner })?.into_any())
+            }
         }
 
         #[pymethods]
@@ -256,4 +281,74 @@ serde_object! {
     /// terms and other metadata.
     Annotation => interop_sdk::catalog::Annotation,
     fields = ["column", "description", "owner", "tags[]", "terms[]", "meta{}"]
+}
+
+// ELT (`interop_sdk::elt`): `Session.plan_elt` / `Session.pull_elt`.
+
+serde_object! {
+    /// An ELT connector: the tables one loader writes into one schema, synced as a dbt source
+    /// (each table a source table with its columns; a primary key as `not_null` + `unique`).
+    Connector => interop_sdk::elt::Connector,
+    fields = [
+        "loader", "database", "schema", "description", "loaded_at", "freshness", "tables[]",
+        "staging?"
+    ]
+}
+
+serde_object! {
+    /// An ELT tool's SQL transform: a query over warehouse tables, synced as a model whose
+    /// tables are import CTEs over `source()` / `ref()`.
+    EltTransform => interop_sdk::elt::Transform,
+    fields = ["folder", "description", "owner", "materialization"]
+}
+
+// Orchestration (`interop_sdk::orchestration`): `Session.plan_jobs` / `pull_jobs`.
+
+serde_object! {
+    /// An orchestrator's job: a named selection of models (`select`) and its cron `schedule`,
+    /// synced as a YAML selector in `selectors.yml`.
+    Job => interop_sdk::orchestration::Job,
+    fields = ["description", "schedule"]
+}
+
+// Reverse ETL (`interop_sdk::reverse_etl`): `Session.plan_syncs` / `pull_syncs`.
+
+serde_object! {
+    /// A reverse-ETL sync of one model's rows to a destination, synced as an exposure of type
+    /// `application` (and, when asked, a post-hook on the model).
+    ReverseEtlSync => interop_sdk::reverse_etl::Sync,
+    fields = ["label", "description", "mapping[]", "schedule", "url", "post_hook"]
+}
+
+// Notebooks (`interop_sdk::notebook`): `Session.plan_publications` / `pull_publications`.
+
+serde_object! {
+    /// A published notebook: ordered cells of SQL, synced as one dbt analysis (cells as CTEs).
+    Publication => interop_sdk::notebook::Publication,
+    fields = ["description"]
+}
+
+// ML (`interop_sdk::ml`): `Session.plan_ml` / `pull_ml`.
+
+serde_object! {
+    /// An ML feature set: features of one entity aggregated from one model (BI metrics of the
+    /// repo may be features), synced as a model.
+    FeatureSet => interop_sdk::ml::FeatureSet,
+    fields = ["description", "features[]", "metrics[]"]
+}
+
+serde_object! {
+    /// An ML model's output table, synced as a flagged model with the tool's SQL (or, without
+    /// SQL, as the flag on an existing model).
+    Prediction => interop_sdk::ml::Prediction,
+    fields = ["description", "upstream[]", "columns[]", "sql"]
+}
+
+// Product analytics (`interop_sdk::product_analytics`): `Session.plan_streams` / `pull_streams`.
+
+serde_object! {
+    /// A product-analytics activity stream: SQL for the activity schema's columns over one
+    /// model, synced as a model with tests (metrics on it go through the BI mapping).
+    ActivityStream => interop_sdk::product_analytics::ActivityStream,
+    fields = ["description", "feature_json", "revenue_impact", "link"]
 }

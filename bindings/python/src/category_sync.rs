@@ -1,17 +1,22 @@
 //! The category objects as sets a session syncs: BI objects (`bi::BiObjects`, mapped with the
-//! repo's conventions), monitors and descriptions (`observability::Observability`) and
-//! annotations (`catalog::Catalog`). Each set is taken from Python as a list of the typed
-//! objects (or the set's dict), and given back after a pull as [`Pulled`].
+//! repo's conventions), monitors and descriptions (`observability::Observability`),
+//! annotations (`catalog::Catalog`), connectors and transforms (`elt::EltObjects`), jobs
+//! (`orchestration::Orchestration`), syncs (`reverse_etl::ReverseEtl`), publications
+//! (`notebook::Notebooks`), feature sets and predictions (`ml::MlObjects`) and activity
+//! streams (`product_analytics::ProductAnalytics`). Each set is taken from Python as a list of
+//! the typed objects (or the set's dict), and given back after a pull as [`Pulled`].
 
 use interop_sdk::bi::BiObjects;
 use interop_sdk::catalog::Catalog;
+use interop_sdk::elt::EltObjects;
 use interop_sdk::observability::Observability;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
 
 use crate::categories::{
-    Annotation, Dashboard, Description, Metric, Monitor, SavedQuery, SemanticModel, Transform,
+    Annotation, Connector, Dashboard, Description, EltTransform, Metric, Monitor, SavedQuery,
+    SemanticModel, SerdeClass, Transform,
 };
 use crate::convert::{from_py, serde_from_json, to_py};
 use crate::errors::input_error;
@@ -161,6 +166,117 @@ pub fn catalog_list(py: Python<'_>, objects: Catalog) -> PyResult<Vec<Py<PyAny>>
         .collect()
 }
 
+/// The Rust values of a list of one class's objects (or of their dicts); `what` names the
+/// class in errors.
+pub fn items<C: SerdeClass>(objects: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<C::Inner>> {
+    let mut out = Vec::new();
+    for (i, item) in objects.try_iter()?.enumerate() {
+        let item = item?;
+        if let Ok(c) = item.cast::<C>() {
+            out.push(c.get().inner().clone());
+        } else {
+            let at = format!("[{i}]");
+            let json = from_py(&item, &at)?;
+            out.push(
+                serde_json::from_value(json)
+                    .map_err(|e| input_error(&at, &format!("{what}: {e}")))?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Rust values as typed objects of class `C`.
+pub fn typed<C: SerdeClass>(py: Python<'_>, values: Vec<C::Inner>) -> PyResult<Vec<Py<PyAny>>> {
+    values
+        .into_iter()
+        .map(|inner| C::new_object(py, inner))
+        .collect()
+}
+
+/// A set given as its dict (`{"jobs": [...]}`), or built from a list of one class's objects.
+pub fn set_or_items<C: SerdeClass, S: serde::de::DeserializeOwned>(
+    objects: &Bound<'_, PyAny>,
+    what: &str,
+    set: impl FnOnce(Vec<C::Inner>) -> S,
+) -> PyResult<S> {
+    match set_from_dict(objects, what)? {
+        Some(s) => Ok(s),
+        None => Ok(set(items::<C>(objects, what)?)),
+    }
+}
+
+/// ELT objects from a list of `Connector` and `EltTransform` objects, or from a dict
+/// `{dialect, warehouse, connectors, transforms}`; `dialect` and `warehouse`, when given, win.
+pub fn elt_objects(
+    objects: &Bound<'_, PyAny>,
+    dialect: Option<&str>,
+    warehouse: Option<&Bound<'_, PyAny>>,
+) -> PyResult<EltObjects> {
+    let mut out = match set_from_dict::<EltObjects>(objects, "ELT objects")? {
+        Some(set) => set,
+        None => {
+            let mut out = EltObjects::default();
+            for (i, item) in objects.try_iter()?.enumerate() {
+                let item = item?;
+                if let Ok(c) = item.cast::<Connector>() {
+                    out.connectors.push(c.get().inner.clone());
+                } else if let Ok(t) = item.cast::<EltTransform>() {
+                    out.transforms.push(t.get().inner.clone());
+                } else {
+                    return Err(input_error(
+                        &format!("[{i}]"),
+                        &format!(
+                            "an ELT object is a Connector or an EltTransform, not a {}",
+                            type_name(&item)
+                        ),
+                    ));
+                }
+            }
+            out
+        }
+    };
+    if let Some(d) = dialect {
+        out.dialect = Some(
+            serde_from_json(Value::String(d.to_string()), "dialect")
+                .map_err(|_| input_error("dialect", &format!("unknown dialect '{d}'")))?,
+        );
+    }
+    if let Some(w) = warehouse {
+        out.warehouse = Some(serde_from_json(from_py(w, "warehouse")?, "warehouse")?);
+    }
+    Ok(out)
+}
+
+/// Connectors, then transforms, as typed objects.
+pub fn elt_list(py: Python<'_>, objects: EltObjects) -> PyResult<Vec<Py<PyAny>>> {
+    let mut out = typed::<Connector>(py, objects.connectors)?;
+    out.extend(typed::<EltTransform>(py, objects.transforms)?);
+    Ok(out)
+}
+
+/// The semantic models and metrics on activity streams, from a list of `SemanticModel` and
+/// `Metric` objects (or the BI set's dict, with those two keys only).
+pub fn stream_metrics(
+    metrics: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(
+    Vec<interop_sdk::bi::SemanticModel>,
+    Vec<interop_sdk::bi::Metric>,
+)> {
+    let Some(metrics) = metrics else {
+        return Ok((vec![], vec![]));
+    };
+    let set = bi_objects(metrics)?;
+    if !set.saved_queries.is_empty() || !set.dashboards.is_empty() || !set.transforms.is_empty() {
+        return Err(input_error(
+            "metrics",
+            "the metrics of activity streams are Metric and SemanticModel objects \
+             (saved queries, dashboards and transforms sync with plan_bi)",
+        ));
+    }
+    Ok((set.semantic_models, set.metrics))
+}
+
 /// The vendor changes a caller passes (a plan's `vendor_changes`), if any.
 pub fn vendor_changes(
     changes: Option<&Bound<'_, PyAny>>,
@@ -193,6 +309,8 @@ pub struct Pulled {
     pub changes: Value,
     /// The session's vendor changes.
     pub vendor_changes: Vec<VendorChange>,
+    /// What the repo holds that could not be read as the category's objects.
+    pub errors: Vec<String>,
     /// The category, for the `repr`.
     pub category: &'static str,
 }
@@ -205,8 +323,9 @@ impl Pulled {
         PyList::new(py, self.objects.iter().map(|o| o.clone_ref(py)))
     }
 
-    /// What changed for the vendor, as dicts: for BI, the vendor changes (`change` created,
-    /// updated or deleted, `id`, `fields`, ...); for monitors, `monitor_created`,
+    /// What changed for the vendor, as dicts: for BI, ELT, jobs, syncs, publications, ML and
+    /// activity streams, the vendor changes (`change` created, updated or deleted, `id`,
+    /// `fields`, ...); for monitors, `monitor_created`,
     /// `monitor_updated` (with `fields`), `monitor_deleted`, `description_set`,
     /// `description_removed`; for annotations, `set` (with `fields`) and `removed`.
     #[getter]
@@ -220,13 +339,26 @@ impl Pulled {
         self.vendor_changes.clone()
     }
 
+    /// What the repo holds that could not be read as the category's objects (an analysis
+    /// that does not split into cells, a feature-set or stream model edited out of its
+    /// layout): the tool's own objects stay in `objects` as it had them.
+    #[getter]
+    fn errors(&self) -> Vec<String> {
+        self.errors.clone()
+    }
+
     fn __repr__(&self) -> String {
         let count = self.changes.as_array().map_or(0, Vec::len);
         format!(
-            "Pulled({}: {} object(s), {} change(s))",
+            "Pulled({}: {} object(s), {} change(s){})",
             self.category,
             self.objects.len(),
-            count
+            count,
+            if self.errors.is_empty() {
+                String::new()
+            } else {
+                format!(", {} unreadable", self.errors.len())
+            }
         )
     }
 }

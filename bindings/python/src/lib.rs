@@ -39,6 +39,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<categories::Monitor>()?;
     m.add_class::<categories::Description>()?;
     m.add_class::<categories::Annotation>()?;
+    m.add_class::<categories::Connector>()?;
+    m.add_class::<categories::EltTransform>()?;
+    m.add_class::<categories::Job>()?;
+    m.add_class::<categories::ReverseEtlSync>()?;
+    m.add_class::<categories::Publication>()?;
+    m.add_class::<categories::FeatureSet>()?;
+    m.add_class::<categories::Prediction>()?;
+    m.add_class::<categories::ActivityStream>()?;
     m.add_class::<category_sync::Pulled>()?;
     m.add_class::<session::Credentials>()?;
     m.add_class::<session::Plan>()?;

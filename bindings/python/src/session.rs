@@ -14,9 +14,17 @@ use pyo3::types::{PyDict, PyString};
 use serde_json::Value;
 
 use interop_sdk::bi::{self, BiError, RepoInfo};
+use interop_sdk::elt::{self, EltError, EltRepo};
 use interop_sdk::mapping::RepoView;
+use interop_sdk::ml::{MlObjects, repo_metrics};
+use interop_sdk::notebook::Notebooks;
+use interop_sdk::orchestration::Orchestration;
+use interop_sdk::product_analytics::ProductAnalytics;
+use interop_sdk::reverse_etl::ReverseEtl;
 
-use crate::categories::Scope;
+use crate::categories::{
+    ActivityStream, FeatureSet, Job, Prediction, Publication, ReverseEtlSync, Scope,
+};
 use crate::category_sync::{self, Pulled};
 use crate::convert::{from_py, quoted, serde_from_json};
 use crate::errors::{conflict_error, input_error, interop_error, session_error};
@@ -104,13 +112,20 @@ impl Credentials {
     }
 }
 
-/// The scope for a category name (`bi`, `observability`, `catalog`, `everything`).
+/// The scope for a category name (`bi`, `observability`, `catalog`, `elt`, `orchestration`,
+/// `reverse_etl`, `notebook`, `ml`, `product_analytics`, `everything`).
 fn named_scope(name: &str) -> PyResult<interop_sdk::Scope> {
     use ResourceKind as K;
     Ok(match name {
         "bi" => interop_sdk::Scope::bi(),
         "observability" => interop_sdk::Scope::observability(),
         "catalog" => interop_sdk::Scope::catalog(),
+        "elt" => interop_sdk::Scope::elt(),
+        "orchestration" => interop_sdk::Scope::orchestration(),
+        "reverse_etl" => interop_sdk::Scope::reverse_etl(),
+        "notebook" => interop_sdk::Scope::notebook(),
+        "ml" => interop_sdk::Scope::ml(),
+        "product_analytics" => interop_sdk::Scope::product_analytics(),
         "everything" | "all" => interop_sdk::Scope::everything(&[
             K::Model,
             K::Source,
@@ -126,7 +141,10 @@ fn named_scope(name: &str) -> PyResult<interop_sdk::Scope> {
         other => {
             return Err(input_error(
                 "scope",
-                &format!("unknown category '{other}' (bi, observability, catalog, everything)"),
+                &format!(
+                    "unknown category '{other}' (bi, observability, catalog, elt, \
+                     orchestration, reverse_etl, notebook, ml, product_analytics, everything)"
+                ),
             ));
         }
     })
@@ -194,6 +212,16 @@ fn desired_list(objects: &Bound<'_, PyAny>) -> PyResult<Vec<interop_sdk::Desired
 #[pyclass(module = "interop_sync", frozen)]
 pub struct Plan {
     inner: SyncPlan,
+    unmapped: Vec<String>,
+}
+
+impl Plan {
+    fn of(inner: SyncPlan) -> Plan {
+        Plan {
+            inner,
+            unmapped: Vec::new(),
+        }
+    }
 }
 
 #[pymethods]
@@ -276,6 +304,14 @@ impl Plan {
         self.inner.errors.clone()
     }
 
+    /// Objects the category mapping left out of the plan, with why (`plan_elt`: a transform
+    /// reading a table that is neither a source table nor a model of the repo). One the repo
+    /// already has reads as deleted by the vendor in this plan.
+    #[getter]
+    fn unmapped(&self) -> Vec<String> {
+        self.unmapped.clone()
+    }
+
     /// The pull request title.
     #[getter]
     fn pr_title(&self) -> &str {
@@ -334,7 +370,7 @@ impl Plan {
 
     fn __repr__(&self) -> String {
         format!(
-            "Plan({}: {} change(s) in {} file(s) (+{} -{}), {} vendor change(s), {} conflict(s){})",
+            "Plan({}: {} change(s) in {} file(s) (+{} -{}), {} vendor change(s), {} conflict(s){}{})",
             quoted(&self.inner.pr.title),
             self.inner.changes.len(),
             self.inner.files.len() + self.inner.deleted.len(),
@@ -346,6 +382,11 @@ impl Plan {
                 String::new()
             } else {
                 format!(", {} refused edit(s)", self.inner.errors.len())
+            },
+            if self.unmapped.is_empty() {
+                String::new()
+            } else {
+                format!(", {} unmapped", self.unmapped.len())
             }
         )
     }
@@ -355,7 +396,8 @@ impl Plan {
 ///
 /// `repo` is a local path (its work tree and index are never touched) or a URL (`file://`,
 /// `https://`, `ssh://`, `git@host:path`), cloned into `cache_dir`. `scope` is a category name
-/// (`"bi"`, `"observability"`, `"catalog"`, `"everything"`), a `Scope` or its dict; `policy`
+/// (`"bi"`, `"observability"`, `"catalog"`, `"elt"`, `"orchestration"`, `"reverse_etl"`,
+/// `"notebook"`, `"ml"`, `"product_analytics"`, `"everything"`), a `Scope` or its dict; `policy`
 /// (`"manual"`, `"prefer-repo"`, `"prefer-vendor"`) decides fields both sides changed, and
 /// `policies` maps field patterns (`columns[*].description`) to a policy of their own.
 #[pyclass(module = "interop_sync", frozen)]
@@ -401,6 +443,78 @@ fn bi_mapped<T>(result: Result<T, BiError>) -> Result<Result<T, String>, Session
         Err(BiError::Session(e)) => Err(e),
         Err(e) => Ok(Err(e.to_string())),
     }
+}
+
+/// An ELT mapping result: the session's errors go on as they are, the others are the input's.
+fn elt_mapped<T>(result: Result<T, EltError>) -> Result<Result<T, String>, SessionError> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(EltError::Session(e)) => Err(e),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// A mapping result whose errors are all the input's.
+fn input_mapped<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, String> {
+    result.map_err(|e| e.to_string())
+}
+
+/// The changes a category pull starts from: the caller's, or the session's pull.
+fn pulled_changes(
+    s: &SyncSession,
+    given: Option<Vec<interop_sdk::VendorChange>>,
+) -> Result<Vec<interop_sdk::VendorChange>, SessionError> {
+    match given {
+        Some(c) => Ok(c),
+        None => s.pull(),
+    }
+}
+
+/// A [`Pulled`] whose changes are the session's vendor changes.
+fn pulled_of(
+    objects: Vec<Py<PyAny>>,
+    changes: Vec<interop_sdk::VendorChange>,
+    errors: Vec<String>,
+    category: &'static str,
+) -> Pulled {
+    Pulled {
+        objects,
+        changes: changes_json(&changes),
+        vendor_changes: changes
+            .into_iter()
+            .map(|inner| VendorChange { inner })
+            .collect(),
+        errors,
+        category,
+    }
+}
+
+/// Feature sets and predictions from two lists of typed objects (or their dicts).
+fn ml_objects(
+    feature_sets: &Bound<'_, PyAny>,
+    predictions: Option<&Bound<'_, PyAny>>,
+) -> PyResult<MlObjects> {
+    Ok(MlObjects {
+        feature_sets: category_sync::items::<FeatureSet>(feature_sets, "feature set")?,
+        predictions: match predictions {
+            Some(p) => category_sync::items::<Prediction>(p, "prediction")?,
+            None => Vec::new(),
+        },
+    })
+}
+
+/// Activity streams (typed objects or their dicts) with the semantic models and metrics on
+/// them.
+fn product_analytics(
+    streams: &Bound<'_, PyAny>,
+    metrics: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ProductAnalytics> {
+    let (semantic_models, metrics) = category_sync::stream_metrics(metrics)?;
+    Ok(ProductAnalytics {
+        streams: category_sync::items::<ActivityStream>(streams, "activity stream")?,
+        semantic_models,
+        metrics,
+    })
 }
 
 /// Category changes as JSON.
@@ -503,7 +617,7 @@ impl Session {
     fn plan(&self, py: Python<'_>, desired: &Bound<'_, PyAny>) -> PyResult<Plan> {
         let desired = desired_list(desired)?;
         let inner = self.run(py, move |s| s.plan(&desired))?;
-        Ok(Plan { inner })
+        Ok(Plan::of(inner))
     }
 
     /// Writes the plan's repo side as one commit on the sync branch, stores the new base, and
@@ -585,7 +699,7 @@ impl Session {
                 Err(e) => Ok(Err(e)),
             }
         })?;
-        Ok(Plan { inner })
+        Ok(Plan::of(inner))
     }
 
     /// The BI tool's objects after the customer's changes since the last sync: `objects` is
@@ -617,6 +731,7 @@ impl Session {
                 .into_iter()
                 .map(|inner| VendorChange { inner })
                 .collect(),
+            errors: Vec::new(),
             category: "bi",
         })
     }
@@ -633,7 +748,7 @@ impl Session {
                 Err(e) => Ok(Err(e.to_string())),
             }
         })?;
-        Ok(Plan { inner })
+        Ok(Plan::of(inner))
     }
 
     /// The monitors and descriptions after the customer's changes since the last sync: tests
@@ -667,6 +782,7 @@ impl Session {
                 .into_iter()
                 .map(|inner| VendorChange { inner })
                 .collect(),
+            errors: Vec::new(),
             category: "observability",
         })
     }
@@ -682,7 +798,7 @@ impl Session {
                 Err(e) => Ok(Err(e.to_string())),
             }
         })?;
-        Ok(Plan { inner })
+        Ok(Plan::of(inner))
     }
 
     /// The annotations after the customer's changes since the last sync.
@@ -714,8 +830,322 @@ impl Session {
                 .into_iter()
                 .map(|inner| VendorChange { inner })
                 .collect(),
+            errors: Vec::new(),
             category: "catalog",
         })
+    }
+
+    /// Plans an ELT tool's `Connector` and `EltTransform` objects (or the dict `{"dialect":
+    /// ..., "warehouse": ..., "connectors": [...], "transforms": [...]}`): each connector one
+    /// source (and staging models when it asks), each transform a model whose warehouse tables
+    /// become import CTEs over `source()` / `ref()`. `dialect` (`duckdb`, `snowflake`,
+    /// `bigquery`, `postgres`, `redshift`, `databricks`; default: the repo's profile's, else
+    /// DuckDB) is the SQL of the transforms, and `warehouse` (`{"database": ..., "schema":
+    /// ...}`) where dbt builds models, so that a transform reading a model by its table name
+    /// finds it.
+    ///
+    /// A transform that cannot be mapped (it reads a table that is neither a source table nor
+    /// a model of the repo) is left out of the plan, never guessed, and listed with why in the
+    /// plan's `unmapped`. Writes nothing.
+    #[pyo3(signature = (objects, *, dialect = None, warehouse = None))]
+    fn plan_elt(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        dialect: Option<&str>,
+        warehouse: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Plan> {
+        let objects = category_sync::elt_objects(objects, dialect, warehouse)?;
+        let (inner, unmapped) = self.run_mapped(py, move |s| {
+            let repo = EltRepo::read(s)?;
+            match elt_mapped(elt::to_desired(&objects, &repo))? {
+                Ok(mapped) => s.plan(&mapped.desired).map(|p| Ok((p, mapped.unmapped))),
+                Err(e) => Ok(Err(e)),
+            }
+        })?;
+        Ok(Plan { inner, unmapped })
+    }
+
+    /// The ELT tool's objects as the repo's main branch holds them: every source as a
+    /// `Connector` (hand-written ones included, under `source:<name>` until the tool binds
+    /// them) and every model the tool created as an `EltTransform` whose SQL names warehouse
+    /// tables again, so a customer's edit of the model is the tool's SQL. `objects` (and
+    /// `dialect`, `warehouse`) give the dialect, the warehouse and which connectors ask for
+    /// staging models. The result's `changes` and `vendor_changes` are the session's pull.
+    #[pyo3(signature = (objects, *, dialect = None, warehouse = None))]
+    fn pull_elt(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        dialect: Option<&str>,
+        warehouse: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let known = category_sync::elt_objects(objects, dialect, warehouse)?;
+        let (after, changes) = self.run(py, move |s| {
+            let repo = EltRepo::read(s)?;
+            Ok((elt::from_repo(&repo, &known), s.pull()?))
+        })?;
+        Ok(pulled_of(
+            category_sync::elt_list(py, after)?,
+            changes,
+            Vec::new(),
+            "elt",
+        ))
+    }
+
+    /// Plans an orchestrator's `Job` objects (or their dicts, or `{"jobs": [...]}`): one YAML
+    /// selector per job in `selectors.yml`, its schedule at the end of the description.
+    /// Writes nothing.
+    fn plan_jobs(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Plan> {
+        let objects =
+            category_sync::set_or_items::<Job, _>(objects, "job", |jobs| Orchestration { jobs })?;
+        let inner = self.run_mapped(py, move |s| {
+            let view = RepoView::read(s)?;
+            match input_mapped(objects.to_desired(&view)) {
+                Ok(desired) => s.plan(&desired).map(Ok),
+                Err(e) => Ok(Err(e)),
+            }
+        })?;
+        Ok(Plan::of(inner))
+    }
+
+    /// The jobs after the customer's changes since the last sync: edited selectors update
+    /// their job, selectors written by hand arrive as new jobs.
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_jobs(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let known =
+            category_sync::set_or_items::<Job, _>(objects, "job", |jobs| Orchestration { jobs })?;
+        let given = category_sync::vendor_changes(changes)?;
+        let (after, changes) = self.run_mapped(py, move |s| {
+            let view = RepoView::read(s)?;
+            let changes = pulled_changes(s, given)?;
+            Ok(input_mapped(known.apply_changes(&view, &changes)).map(|o| (o, changes)))
+        })?;
+        Ok(pulled_of(
+            category_sync::typed::<Job>(py, after.jobs)?,
+            changes,
+            Vec::new(),
+            "orchestration",
+        ))
+    }
+
+    /// Plans a reverse-ETL tool's `ReverseEtlSync` objects (or their dicts, or `{"syncs":
+    /// [...]}`): one `type: application` exposure per sync, and a model's `post_hook` where a
+    /// sync asks for one. Writes nothing.
+    fn plan_syncs(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Plan> {
+        let objects = category_sync::set_or_items::<ReverseEtlSync, _>(objects, "sync", |syncs| {
+            ReverseEtl { syncs }
+        })?;
+        let inner = self.run_mapped(py, move |s| {
+            let view = RepoView::read(s)?;
+            match input_mapped(objects.to_desired(&view)) {
+                Ok(desired) => s.plan(&desired).map(Ok),
+                Err(e) => Ok(Err(e)),
+            }
+        })?;
+        Ok(Plan::of(inner))
+    }
+
+    /// The syncs after the customer's changes since the last sync: edited exposures update
+    /// their sync, application exposures written by hand arrive as new syncs.
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_syncs(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let known = category_sync::set_or_items::<ReverseEtlSync, _>(objects, "sync", |syncs| {
+            ReverseEtl { syncs }
+        })?;
+        let given = category_sync::vendor_changes(changes)?;
+        let (after, changes) = self.run_mapped(py, move |s| {
+            let view = RepoView::read(s)?;
+            let changes = pulled_changes(s, given)?;
+            Ok(input_mapped(known.apply_changes(&view, &changes)).map(|o| (o, changes)))
+        })?;
+        Ok(pulled_of(
+            category_sync::typed::<ReverseEtlSync>(py, after.syncs)?,
+            changes,
+            Vec::new(),
+            "reverse_etl",
+        ))
+    }
+
+    /// Plans a notebook tool's `Publication` objects (or their dicts, or `{"publications":
+    /// [...]}`): one analysis per publication, its cells as CTEs, relation names as `ref()` /
+    /// `source()`. Writes nothing.
+    fn plan_publications(&self, py: Python<'_>, objects: &Bound<'_, PyAny>) -> PyResult<Plan> {
+        let objects = category_sync::set_or_items::<Publication, _>(
+            objects,
+            "publication",
+            |publications| Notebooks { publications },
+        )?;
+        let inner = self.run_mapped(py, move |s| {
+            let view = RepoView::read(s)?;
+            match input_mapped(objects.to_desired(&view)) {
+                Ok(desired) => s.plan(&desired).map(Ok),
+                Err(e) => Ok(Err(e)),
+            }
+        })?;
+        Ok(Plan::of(inner))
+    }
+
+    /// The publications after the customer's changes since the last sync: an edited cell
+    /// updates its publication, analyses of the repo arrive as new publications. An analysis
+    /// edited so that it no longer splits into cells is listed in the result's `errors`, and
+    /// its publication stays as the tool has it.
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (objects, changes = None))]
+    fn pull_publications(
+        &self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyAny>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let known = category_sync::set_or_items::<Publication, _>(
+            objects,
+            "publication",
+            |publications| Notebooks { publications },
+        )?;
+        let given = category_sync::vendor_changes(changes)?;
+        let ((after, errors), changes) = self.run_mapped(py, move |s| {
+            let view = RepoView::read(s)?;
+            let changes = pulled_changes(s, given)?;
+            Ok(input_mapped(known.apply_changes(&view, &changes)).map(|o| (o, changes)))
+        })?;
+        Ok(pulled_of(
+            category_sync::typed::<Publication>(py, after.publications)?,
+            changes,
+            errors.iter().map(ToString::to_string).collect(),
+            "notebook",
+        ))
+    }
+
+    /// Plans an ML tool's `FeatureSet` and `Prediction` objects (or their dicts): a model per
+    /// feature set aggregating its base model per entity (the repo's simple BI metrics may be
+    /// features), a flagged model per prediction (or only the flag, on an existing model, for
+    /// a prediction without SQL). Writes nothing.
+    #[pyo3(signature = (feature_sets, predictions = None))]
+    fn plan_ml(
+        &self,
+        py: Python<'_>,
+        feature_sets: &Bound<'_, PyAny>,
+        predictions: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Plan> {
+        let objects = ml_objects(feature_sets, predictions)?;
+        let inner = self.run_mapped(py, move |s| {
+            let metrics = repo_metrics(&RepoInfo::read(s)?);
+            let view = RepoView::read(s)?;
+            match input_mapped(objects.to_desired(&view, &metrics)) {
+                Ok(desired) => s.plan(&desired).map(Ok),
+                Err(e) => Ok(Err(e)),
+            }
+        })?;
+        Ok(Plan::of(inner))
+    }
+
+    /// The feature sets and predictions after the customer's changes since the last sync
+    /// (`objects`: feature sets, then predictions). A feature-set model edited out of its
+    /// layout is listed in the result's `errors`, and its feature set stays as the tool has
+    /// it.
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (feature_sets, predictions = None, changes = None))]
+    fn pull_ml(
+        &self,
+        py: Python<'_>,
+        feature_sets: &Bound<'_, PyAny>,
+        predictions: Option<&Bound<'_, PyAny>>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let known = ml_objects(feature_sets, predictions)?;
+        let given = category_sync::vendor_changes(changes)?;
+        let ((after, errors), changes) = self.run_mapped(py, move |s| {
+            let metrics = repo_metrics(&RepoInfo::read(s)?);
+            let view = RepoView::read(s)?;
+            let changes = pulled_changes(s, given)?;
+            Ok(input_mapped(known.apply_changes(&view, &metrics, &changes)).map(|o| (o, changes)))
+        })?;
+        let mut objects = category_sync::typed::<FeatureSet>(py, after.feature_sets)?;
+        objects.extend(category_sync::typed::<Prediction>(py, after.predictions)?);
+        Ok(pulled_of(
+            objects,
+            changes,
+            errors.iter().map(ToString::to_string).collect(),
+            "ml",
+        ))
+    }
+
+    /// Plans a product-analytics tool's `ActivityStream` objects (or their dicts) with the
+    /// `SemanticModel` and `Metric` objects on them (`metrics`): a model per stream in the
+    /// activity schema, with its tests, and the metrics through the BI mapping in the repo's
+    /// semantic-layer spec. Writes nothing.
+    #[pyo3(signature = (streams, metrics = None))]
+    fn plan_streams(
+        &self,
+        py: Python<'_>,
+        streams: &Bound<'_, PyAny>,
+        metrics: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Plan> {
+        let objects = product_analytics(streams, metrics)?;
+        let inner = self.run_mapped(py, move |s| {
+            let repo = RepoInfo::read(s)?;
+            match bi_mapped(objects.to_desired(&repo))? {
+                Ok(desired) => s.plan(&desired).map(Ok),
+                Err(e) => Ok(Err(e)),
+            }
+        })?;
+        Ok(Plan::of(inner))
+    }
+
+    /// The activity streams, semantic models and metrics after the customer's changes since
+    /// the last sync (`objects`: streams, then semantic models, then metrics; the repo's other
+    /// semantic models and metrics arrive too). A stream model edited out of its layout is
+    /// listed in the result's `errors`, and its stream stays as the tool has it.
+    ///
+    /// With `changes` (a plan's `vendor_changes`), those are taken instead of pulling.
+    #[pyo3(signature = (streams, metrics = None, changes = None))]
+    fn pull_streams(
+        &self,
+        py: Python<'_>,
+        streams: &Bound<'_, PyAny>,
+        metrics: Option<&Bound<'_, PyAny>>,
+        changes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Pulled> {
+        let known = product_analytics(streams, metrics)?;
+        let given = category_sync::vendor_changes(changes)?;
+        let ((after, errors), changes) = self.run_mapped(py, move |s| {
+            let repo = RepoInfo::read(s)?;
+            let view = RepoView::read(s)?;
+            let changes = pulled_changes(s, given)?;
+            Ok(bi_mapped(known.apply_changes(&repo, &view, &changes))?.map(|o| (o, changes)))
+        })?;
+        let mut objects = category_sync::typed::<ActivityStream>(py, after.streams)?;
+        objects.extend(category_sync::bi_list(
+            py,
+            bi::BiObjects {
+                semantic_models: after.semantic_models,
+                metrics: after.metrics,
+                ..bi::BiObjects::default()
+            },
+        )?);
+        Ok(pulled_of(
+            objects,
+            changes,
+            errors.iter().map(ToString::to_string).collect(),
+            "product_analytics",
+        ))
     }
 
     fn __repr__(&self) -> String {

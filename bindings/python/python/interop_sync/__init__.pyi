@@ -6,29 +6,37 @@ from typing import Any, Literal, Protocol, final
 
 __all__ = [
     "RECORD_SCHEMA",
+    "ActivityStream",
     "Annotation",
     "Conflict",
     "ConflictError",
+    "Connector",
     "Credentials",
     "Dashboard",
     "Description",
     "Desired",
     "Dimension",
+    "EltTransform",
     "Entity",
+    "FeatureSet",
     "FileChange",
     "GitError",
     "InitReport",
     "InputError",
     "Inspection",
     "InteropError",
+    "Job",
     "Metric",
     "Monitor",
     "Plan",
+    "Prediction",
+    "Publication",
     "Pulled",
     "ReadError",
     "RepoMovedError",
     "Resource",
     "ResourceChange",
+    "ReverseEtlSync",
     "SavedQuery",
     "Scope",
     "ScopeError",
@@ -52,7 +60,18 @@ RECORD_SCHEMA: str
 _Kind = str
 _Side = Literal["vendor", "repo"]
 _PolicyName = Literal["manual", "prefer-repo", "prefer-vendor"]
-_Category = Literal["bi", "observability", "catalog", "everything"]
+_Category = Literal[
+    "bi",
+    "observability",
+    "catalog",
+    "elt",
+    "orchestration",
+    "reverse_etl",
+    "notebook",
+    "ml",
+    "product_analytics",
+    "everything",
+]
 _StrPath = str | PathLike[str]
 
 class _HasToDesired(Protocol):
@@ -61,6 +80,8 @@ class _HasToDesired(Protocol):
 _DesiredLike = Desired | Mapping[str, Any] | _HasToDesired
 _MetricType = Literal["simple", "ratio", "derived", "cumulative", "conversion"]
 _BiObject = Metric | SemanticModel | SavedQuery | Dashboard | Transform
+_Dialect = Literal["duckdb", "snowflake", "bigquery", "postgres", "redshift", "databricks"]
+_Changes = Iterable[VendorChange | Mapping[str, Any]] | None
 
 # Errors
 
@@ -579,6 +600,178 @@ class Annotation:
         """The dict form."""
     def __eq__(self, other: object, /) -> bool: ...
 
+# Category objects (interop_sdk::elt, orchestration, reverse_etl, notebook, ml,
+# product_analytics)
+
+@final
+class Connector:
+    """An ELT connector: the tables one loader writes into one schema, as a dbt source."""
+
+    id: str
+    name: str
+    loader: str | None
+    database: str | None
+    schema: str | None
+    description: str | None
+    loaded_at: str | None
+    freshness: dict[str, Any] | None
+    tables: list[dict[str, Any]]
+    staging: bool
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Connector: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Connector:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class EltTransform:
+    """An ELT tool's SQL transform over warehouse tables, as a model with import CTEs."""
+
+    id: str
+    name: str
+    folder: str | None
+    sql: str
+    description: str | None
+    owner: str | None
+    materialization: Literal["view", "table", "ephemeral"] | None
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> EltTransform: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> EltTransform:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Job:
+    """An orchestrator's job: a named selection of models and its schedule, as a selector."""
+
+    id: str
+    name: str
+    description: str | None
+    schedule: str | None
+    select: dict[str, Any]
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Job: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Job:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class ReverseEtlSync:
+    """A reverse-ETL sync of a model's rows to a destination, as an application exposure."""
+
+    id: str
+    name: str
+    label: str | None
+    description: str | None
+    model: str
+    destination: str
+    mapping: list[dict[str, str]]
+    owner: dict[str, Any]
+    schedule: str | None
+    url: str | None
+    post_hook: str | None
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> ReverseEtlSync: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> ReverseEtlSync:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Publication:
+    """A published notebook: ordered cells of SQL, as one analysis."""
+
+    id: str
+    name: str
+    description: str | None
+    cells: list[dict[str, str]]
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Publication: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Publication:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class FeatureSet:
+    """An ML feature set: features of one entity aggregated from one model."""
+
+    id: str
+    name: str
+    description: str | None
+    entity: str
+    key: str
+    model: str
+    features: list[dict[str, Any]]
+    metrics: list[str]
+    folder: str
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> FeatureSet: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> FeatureSet:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Prediction:
+    """An ML model's output table, as a flagged model."""
+
+    id: str
+    name: str
+    description: str | None
+    upstream: list[str]
+    columns: list[dict[str, Any]]
+    sql: str | None
+    folder: str
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> Prediction: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Prediction:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class ActivityStream:
+    """A product-analytics activity stream over one model, in the activity schema."""
+
+    id: str
+    name: str
+    description: str | None
+    model: str
+    activity_id: str
+    ts: str
+    customer: str
+    activity: str
+    feature_json: str | None
+    revenue_impact: str | None
+    link: str | None
+    folder: str
+
+    def __new__(cls, data: Mapping[str, Any] | None = None, **fields: Any) -> ActivityStream: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> ActivityStream:
+        """Builds one from its dict form."""
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form."""
+    def __eq__(self, other: object, /) -> bool: ...
+
 @final
 class Pulled:
     """A category pull: the vendor's objects after the repo's changes, and those changes."""
@@ -592,6 +785,9 @@ class Pulled:
     @property
     def vendor_changes(self) -> list[VendorChange]:
         """The session's changes these come from."""
+    @property
+    def errors(self) -> list[str]:
+        """What the repo holds that could not be read as the category's objects."""
 
 @final
 class Credentials:
@@ -643,6 +839,9 @@ class Plan:
     @property
     def errors(self) -> list[str]:
         """Edits that could not be made safely."""
+    @property
+    def unmapped(self) -> list[str]:
+        """Objects the category mapping left out of the plan, with why."""
     @property
     def pr_title(self) -> str:
         """The pull request title."""
@@ -735,6 +934,76 @@ class Session:
         changes: Iterable[VendorChange | Mapping[str, Any]] | None = None,
     ) -> Pulled:
         """The annotations after the customer's changes since the last sync."""
+    def plan_elt(
+        self,
+        objects: Iterable[Connector | EltTransform] | Mapping[str, Any],
+        *,
+        dialect: _Dialect | None = None,
+        warehouse: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """Plans every connector and transform; unmappable transforms go to ``plan.unmapped``."""
+    def pull_elt(
+        self,
+        objects: Iterable[Connector | EltTransform] | Mapping[str, Any],
+        *,
+        dialect: _Dialect | None = None,
+        warehouse: Mapping[str, Any] | None = None,
+    ) -> Pulled:
+        """The connectors and transforms as the repo's main branch holds them."""
+    def plan_jobs(self, objects: Iterable[Job | Mapping[str, Any]] | Mapping[str, Any]) -> Plan:
+        """Plans every job the orchestrator has, as selectors."""
+    def pull_jobs(
+        self,
+        objects: Iterable[Job | Mapping[str, Any]] | Mapping[str, Any],
+        changes: _Changes = None,
+    ) -> Pulled:
+        """The jobs after the customer's changes since the last sync."""
+    def plan_syncs(
+        self, objects: Iterable[ReverseEtlSync | Mapping[str, Any]] | Mapping[str, Any]
+    ) -> Plan:
+        """Plans every reverse-ETL sync, as application exposures."""
+    def pull_syncs(
+        self,
+        objects: Iterable[ReverseEtlSync | Mapping[str, Any]] | Mapping[str, Any],
+        changes: _Changes = None,
+    ) -> Pulled:
+        """The syncs after the customer's changes since the last sync."""
+    def plan_publications(
+        self, objects: Iterable[Publication | Mapping[str, Any]] | Mapping[str, Any]
+    ) -> Plan:
+        """Plans every published notebook, as analyses."""
+    def pull_publications(
+        self,
+        objects: Iterable[Publication | Mapping[str, Any]] | Mapping[str, Any],
+        changes: _Changes = None,
+    ) -> Pulled:
+        """The publications after the customer's changes since the last sync."""
+    def plan_ml(
+        self,
+        feature_sets: Iterable[FeatureSet | Mapping[str, Any]],
+        predictions: Iterable[Prediction | Mapping[str, Any]] | None = None,
+    ) -> Plan:
+        """Plans every feature set and prediction, as models."""
+    def pull_ml(
+        self,
+        feature_sets: Iterable[FeatureSet | Mapping[str, Any]],
+        predictions: Iterable[Prediction | Mapping[str, Any]] | None = None,
+        changes: _Changes = None,
+    ) -> Pulled:
+        """The feature sets and predictions after the customer's changes since the last sync."""
+    def plan_streams(
+        self,
+        streams: Iterable[ActivityStream | Mapping[str, Any]],
+        metrics: Iterable[Metric | SemanticModel] | Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """Plans every activity stream, and the metrics on them through the BI mapping."""
+    def pull_streams(
+        self,
+        streams: Iterable[ActivityStream | Mapping[str, Any]],
+        metrics: Iterable[Metric | SemanticModel] | Mapping[str, Any] | None = None,
+        changes: _Changes = None,
+    ) -> Pulled:
+        """The streams, semantic models and metrics after the customer's changes."""
 
 # Reading and scaffolding
 
