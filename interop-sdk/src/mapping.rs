@@ -11,7 +11,7 @@ use interop_sync::git::GitRefBaseStore;
 use interop_sync::merge::{FieldPath, get, put};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, state_of};
-use interop_sync::read::{Project, Reader};
+use interop_sync::read::Project;
 use serde_json::Value;
 
 use crate::session::{Desired, SessionError, SyncSession, VendorChange};
@@ -52,15 +52,7 @@ impl RepoView {
     pub fn read(session: &SyncSession) -> Result<RepoView, SessionError> {
         let store = session.store();
         let options = session.options();
-        let main_name = match &options.main_branch {
-            Some(b) => b.clone(),
-            None => store.main_branch()?,
-        };
-        let main = store.resolve(&format!("refs/heads/{main_name}"))?;
-        let source = store.tree_source(main, &options.subdir)?;
-        let project = Reader::default()
-            .read(&source)
-            .map_err(|e| SessionError::Read(e.to_string()))?;
+        let (main, source, project) = session.main_project()?;
         let mut view = RepoView::of_project(&project, &|path| {
             let full = if options.subdir.is_empty() {
                 path.to_string()
@@ -345,6 +337,17 @@ pub fn with_repo_fields(vendor: &Value, repo: &Value, fields: &[String]) -> Valu
         }
     }
     out
+}
+
+/// Whether `name` is a name dbt and the warehouse take without quoting: lower-case letters,
+/// digits and `_`, not starting with a digit.
+pub fn is_dbt_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// A string field of a JSON object.

@@ -151,12 +151,7 @@ pub struct MlError {
 }
 
 fn valid_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    crate::mapping::is_dbt_name(name)
 }
 
 /// The SQL aggregate of a simple metric over the base model, or why it has none.

@@ -94,12 +94,7 @@ pub struct NotebookError {
 const CELL_MARKER: &str = "-- cell: ";
 
 fn identifier(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    crate::mapping::is_dbt_name(name)
 }
 
 /// A cell's SQL with relation names of models and sources as `ref()` / `source()`.

@@ -108,12 +108,7 @@ pub struct ReverseEtlError {
 }
 
 fn valid_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    crate::mapping::is_dbt_name(name)
 }
 
 impl ReverseEtl {

@@ -18,7 +18,7 @@ use interop_sync::git::{
 use interop_sync::merge::{Conflict, Policies, Policy, merge_resource, put};
 use interop_sync::model::ResourceKind;
 use interop_sync::plan::{ResourceState, changed_fields, ops_between, state_of};
-use interop_sync::read::{Project, ReadError, ReadErrorKind, ReadProgress, Reader};
+use interop_sync::read::{GitTreeSource, Project, ReadError, ReadErrorKind, ReadProgress, Reader};
 use interop_sync::safety::{Limits, validate_repo_path};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -438,6 +438,21 @@ impl SyncSession {
     /// The options.
     pub fn options(&self) -> &SessionOptions {
         &self.options
+    }
+
+    /// The main branch head, its tree as a source, and the project there, read through the
+    /// session's reader: blobs it parsed before are not parsed again, and the same tree read
+    /// twice is the same project.
+    pub fn main_project(&self) -> Result<(git2::Oid, GitTreeSource, Arc<Project>), SessionError> {
+        let main = self
+            .store
+            .resolve(&format!("refs/heads/{}", self.main_branch()?))?;
+        let source = self.store.tree_source(main, &self.options.subdir)?;
+        let project = self
+            .reader
+            .read_shared(&source)
+            .map_err(|e| SessionError::Read(e.to_string()))?;
+        Ok((main, source, project))
     }
 
     fn branch(&self) -> Result<String, SessionError> {

@@ -74,12 +74,7 @@ fn bad(id: &str, message: impl Into<String>) -> BiError {
 }
 
 fn valid_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    crate::mapping::is_dbt_name(name)
 }
 
 /// A name MetricFlow accepts for a semantic model, metric, entity or dimension: a dbt name

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use interop_sync::edit::dbt_rules::DbtVersion;
 use interop_sync::model::{Resource, ResourceKind};
 use interop_sync::plan::{ResourceState, state_of};
-use interop_sync::read::{Project, ProjectSource, Reader};
+use interop_sync::read::{Project, ProjectSource};
 use serde::{Deserialize, Serialize};
 
 use crate::{SessionError, SyncSession};
@@ -50,16 +50,7 @@ pub struct RepoInfo {
 impl RepoInfo {
     /// Reads the main branch of the session's repo.
     pub fn read(session: &SyncSession) -> Result<RepoInfo, SessionError> {
-        let store = session.store();
-        let main = match &session.options().main_branch {
-            Some(b) => b.clone(),
-            None => store.main_branch()?,
-        };
-        let commit = store.resolve(&format!("refs/heads/{main}"))?;
-        let source = store.tree_source(commit, &session.options().subdir)?;
-        let project = Reader::default()
-            .read(&source)
-            .map_err(|e| SessionError::Read(e.to_string()))?;
+        let (_, source, project) = session.main_project()?;
         Ok(RepoInfo::of(&project, &source))
     }
 

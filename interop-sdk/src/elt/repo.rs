@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use interop_sync::git::BaseStore as _;
 use interop_sync::git::GitRefBaseStore;
 use interop_sync::model::ResourceKind;
-use interop_sync::read::{Project, Reader};
+use interop_sync::read::Project;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -78,15 +78,7 @@ impl EltRepo {
         let view = RepoView::read(session)?;
         let store = session.store();
         let options = session.options();
-        let main_name = match &options.main_branch {
-            Some(b) => b.clone(),
-            None => store.main_branch()?,
-        };
-        let main = store.resolve(&format!("refs/heads/{main_name}"))?;
-        let source = store.tree_source(main, &options.subdir)?;
-        let project = Reader::default()
-            .read(&source)
-            .map_err(|e| SessionError::Read(e.to_string()))?;
+        let (main, _, project) = session.main_project()?;
         let mut repo = EltRepo::of_project(&project, view, &|path| {
             let full = if options.subdir.is_empty() {
                 path.to_string()

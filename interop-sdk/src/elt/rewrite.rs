@@ -172,12 +172,7 @@ fn with_keyword(sql: &str, at: usize) -> Option<usize> {
 }
 
 fn valid_cte(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    crate::mapping::is_dbt_name(name)
 }
 
 fn sanitize(name: &str) -> String {
