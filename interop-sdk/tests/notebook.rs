@@ -71,23 +71,18 @@ fn payment_mix() -> Publication {
     }
 }
 
+fn desired(session: &SyncSession, objects: &Notebooks) -> Vec<interop_sdk::Desired> {
+    objects
+        .to_desired(&RepoView::read(session).unwrap())
+        .unwrap()
+}
+
 fn sync(session: &SyncSession, objects: &Notebooks) -> interop_sdk::SyncRecord {
-    let view = RepoView::read(session).unwrap();
-    let plan = session.plan(&objects.to_desired(&view).unwrap()).unwrap();
-    assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
-    assert!(plan.conflicts.is_empty(), "{:#?}", plan.conflicts);
-    session.apply(plan, false).unwrap()
+    common::sync_desired(session, &desired(session, objects))
 }
 
 fn plan_is_noop(session: &SyncSession, objects: &Notebooks) {
-    let view = RepoView::read(session).unwrap();
-    let plan = session.plan(&objects.to_desired(&view).unwrap()).unwrap();
-    assert!(
-        plan.is_noop() && plan.vendor_changes.is_empty(),
-        "{:#?}\n{:#?}",
-        plan.changes,
-        plan.vendor_changes
-    );
+    common::assert_at_rest(session, &desired(session, objects));
 }
 
 #[test]

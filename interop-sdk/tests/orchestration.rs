@@ -80,23 +80,18 @@ fn jobs() -> Orchestration {
     }
 }
 
+fn desired(session: &SyncSession, objects: &Orchestration) -> Vec<interop_sdk::Desired> {
+    objects
+        .to_desired(&RepoView::read(session).unwrap())
+        .unwrap()
+}
+
 fn sync(session: &SyncSession, objects: &Orchestration) -> interop_sdk::SyncRecord {
-    let view = RepoView::read(session).unwrap();
-    let plan = session.plan(&objects.to_desired(&view).unwrap()).unwrap();
-    assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
-    assert!(plan.conflicts.is_empty(), "{:#?}", plan.conflicts);
-    session.apply(plan, false).unwrap()
+    common::sync_desired(session, &desired(session, objects))
 }
 
 fn plan_is_noop(session: &SyncSession, objects: &Orchestration) {
-    let view = RepoView::read(session).unwrap();
-    let plan = session.plan(&objects.to_desired(&view).unwrap()).unwrap();
-    assert!(
-        plan.is_noop() && plan.vendor_changes.is_empty(),
-        "{:#?}\n{:#?}",
-        plan.changes,
-        plan.vendor_changes
-    );
+    common::assert_at_rest(session, &desired(session, objects));
 }
 
 #[test]

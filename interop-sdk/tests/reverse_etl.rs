@@ -30,23 +30,18 @@ fn start(session: &SyncSession) -> ReverseEtl {
     ReverseEtl::default().apply_changes(&view, &pulled).unwrap()
 }
 
+fn desired(session: &SyncSession, objects: &ReverseEtl) -> Vec<interop_sdk::Desired> {
+    objects
+        .to_desired(&RepoView::read(session).unwrap())
+        .unwrap()
+}
+
 fn sync(session: &SyncSession, objects: &ReverseEtl) -> interop_sdk::SyncRecord {
-    let view = RepoView::read(session).unwrap();
-    let plan = session.plan(&objects.to_desired(&view).unwrap()).unwrap();
-    assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
-    assert!(plan.conflicts.is_empty(), "{:#?}", plan.conflicts);
-    session.apply(plan, false).unwrap()
+    common::sync_desired(session, &desired(session, objects))
 }
 
 fn plan_is_noop(session: &SyncSession, objects: &ReverseEtl) {
-    let view = RepoView::read(session).unwrap();
-    let plan = session.plan(&objects.to_desired(&view).unwrap()).unwrap();
-    assert!(
-        plan.is_noop() && plan.vendor_changes.is_empty(),
-        "{:#?}\n{:#?}",
-        plan.changes,
-        plan.vendor_changes
-    );
+    common::assert_at_rest(session, &desired(session, objects));
 }
 
 fn syncs() -> Vec<Sync> {

@@ -128,3 +128,25 @@ pub fn edit_file(dir: &Path, path: &str, from: &str, to: &str) {
 pub fn merge(dir: &Path, branch: &str) {
     git(dir, &["merge", "-q", "--no-ff", "-m", "Merge PR", branch]);
 }
+
+/// Plans `desired`, expecting no error and no conflict, and applies it without pushing.
+pub fn sync_desired(
+    session: &interop_sdk::SyncSession,
+    desired: &[interop_sdk::Desired],
+) -> interop_sdk::SyncRecord {
+    let plan = session.plan(desired).unwrap();
+    assert!(plan.errors.is_empty(), "{:#?}", plan.errors);
+    assert!(plan.conflicts.is_empty(), "{:#?}", plan.conflicts);
+    session.apply(plan, false).unwrap()
+}
+
+/// A plan of `desired` writes nothing and has nothing for the vendor.
+pub fn assert_at_rest(session: &interop_sdk::SyncSession, desired: &[interop_sdk::Desired]) {
+    let plan = session.plan(desired).unwrap();
+    assert!(
+        plan.is_noop() && plan.vendor_changes.is_empty(),
+        "{:#?}\n{:#?}",
+        plan.changes,
+        plan.vendor_changes
+    );
+}
