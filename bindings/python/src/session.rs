@@ -477,10 +477,23 @@ fn pulled_of(
     errors: Vec<String>,
     category: &'static str,
 ) -> Pulled {
+    let json = changes_json(&changes);
+    pulled_with(objects, json, changes, errors, category)
+}
+
+/// A [`Pulled`] with the category's own change records (`changes`) next to the session's
+/// vendor changes they came from.
+fn pulled_with(
+    objects: Vec<Py<PyAny>>,
+    changes: Value,
+    vendor_changes: Vec<interop_sdk::VendorChange>,
+    errors: Vec<String>,
+    category: &'static str,
+) -> Pulled {
     Pulled {
         objects,
-        changes: changes_json(&changes),
-        vendor_changes: changes
+        changes,
+        vendor_changes: vendor_changes
             .into_iter()
             .map(|inner| VendorChange { inner })
             .collect(),
@@ -718,22 +731,11 @@ impl Session {
         let given = category_sync::vendor_changes(changes)?;
         let (after, changes) = self.run_mapped(py, move |s| {
             let info = RepoInfo::read(s)?;
-            let changes = match given {
-                Some(c) => c,
-                None => s.pull()?,
-            };
+            let changes = pulled_changes(s, given)?;
             Ok(bi_mapped(bi::apply_changes(&known, &info, &changes))?.map(|o| (o, changes)))
         })?;
-        Ok(Pulled {
-            objects: category_sync::bi_list(py, after)?,
-            changes: changes_json(&changes),
-            vendor_changes: changes
-                .into_iter()
-                .map(|inner| VendorChange { inner })
-                .collect(),
-            errors: Vec::new(),
-            category: "bi",
-        })
+        let objects = category_sync::bi_list(py, after)?;
+        Ok(pulled_of(objects, changes, Vec::new(), "bi"))
     }
 
     /// Plans an observability tool's `Monitor` and `Description` objects (or the dict
@@ -767,24 +769,20 @@ impl Session {
         let given = category_sync::vendor_changes(changes)?;
         let (after, changes, pulled) = self.run(py, move |s| {
             let view = RepoView::read(s)?;
-            let pulled = match given {
-                Some(c) => c,
-                None => s.pull()?,
-            };
+            let pulled = pulled_changes(s, given)?;
             let changes = known.changes(&pulled, &view);
             known.apply(&changes);
             Ok((known, changes, pulled))
         })?;
-        Ok(Pulled {
-            objects: category_sync::observability_list(py, after)?,
-            changes: changes_json(&changes),
-            vendor_changes: pulled
-                .into_iter()
-                .map(|inner| VendorChange { inner })
-                .collect(),
-            errors: Vec::new(),
-            category: "observability",
-        })
+        let objects = category_sync::observability_list(py, after)?;
+        let changes = changes_json(&changes);
+        Ok(pulled_with(
+            objects,
+            changes,
+            pulled,
+            Vec::new(),
+            "observability",
+        ))
     }
 
     /// Plans a catalog's `Annotation` objects (or their dicts, or `{"annotations": [...]}`):
@@ -815,24 +813,14 @@ impl Session {
         let given = category_sync::vendor_changes(changes)?;
         let (after, changes, pulled) = self.run(py, move |s| {
             let view = RepoView::read(s)?;
-            let pulled = match given {
-                Some(c) => c,
-                None => s.pull()?,
-            };
+            let pulled = pulled_changes(s, given)?;
             let changes = known.changes(&pulled, &view);
             known.apply(&changes);
             Ok((known, changes, pulled))
         })?;
-        Ok(Pulled {
-            objects: category_sync::catalog_list(py, after)?,
-            changes: changes_json(&changes),
-            vendor_changes: pulled
-                .into_iter()
-                .map(|inner| VendorChange { inner })
-                .collect(),
-            errors: Vec::new(),
-            category: "catalog",
-        })
+        let objects = category_sync::catalog_list(py, after)?;
+        let changes = changes_json(&changes);
+        Ok(pulled_with(objects, changes, pulled, Vec::new(), "catalog"))
     }
 
     /// Plans an ELT tool's `Connector` and `EltTransform` objects (or the dict `{"dialect":
