@@ -154,6 +154,8 @@ impl Catalog {
     /// (from `pull` or a plan).
     pub fn changes(&self, changes: &[VendorChange], view: &RepoView) -> Vec<CatalogChange> {
         let mut out = Vec::new();
+        // The vendor's own states, mapped once for all the updates.
+        let mine: std::cell::OnceCell<Vec<crate::Desired>> = std::cell::OnceCell::new();
         for change in changes {
             match change {
                 VendorChange::Created {
@@ -173,11 +175,10 @@ impl Catalog {
                 } => {
                     // Only what the repo changed comes from the repo: a change the vendor
                     // proposed that the customer has not merged yet stays the vendor's.
-                    let mine = self.to_desired(view).ok().and_then(|desired| {
-                        desired
-                            .into_iter()
-                            .find(|d| d.id == *id && d.state.kind == state.kind)
-                    });
+                    let mine = mine
+                        .get_or_init(|| self.to_desired(view).unwrap_or_default())
+                        .iter()
+                        .find(|d| d.id == *id && d.state.kind == state.kind);
                     let patched;
                     let state = match mine {
                         Some(mine) => {
