@@ -458,6 +458,19 @@ fn desired_of(
     let shown = path.display();
     let mut desired = file.objects.clone();
     let located = |e: &dyn std::fmt::Display| anyhow!("{shown}: {e}");
+    let with_ml = !file.feature_sets.is_empty() || !file.predictions.is_empty();
+    let mapped = !file.monitors.is_empty()
+        || !file.descriptions.is_empty()
+        || !file.annotations.is_empty()
+        || !file.jobs.is_empty()
+        || !file.syncs.is_empty()
+        || !file.publications.is_empty();
+    // The repo as the category mappings see it, read once for all of them.
+    let view = if mapped || with_ml {
+        Some(RepoView::read(session).map_err(|e| located(&e))?)
+    } else {
+        None
+    };
     let needs_bi = file.has_bi()
         || !file.streams.is_empty()
         || !file.feature_sets.is_empty()
@@ -487,24 +500,16 @@ fn desired_of(
                 desired.extend(bi::to_desired(&rest, &repo).map_err(|e| located(&e))?);
             }
         }
-        if !file.feature_sets.is_empty() || !file.predictions.is_empty() {
-            let view = RepoView::read(session).map_err(|e| located(&e))?;
+        if let (true, Some(view)) = (with_ml, &view) {
             let ml = interop_sdk::ml::MlObjects {
                 feature_sets: file.feature_sets.clone(),
                 predictions: file.predictions.clone(),
             };
             let metrics = interop_sdk::ml::repo_metrics(&repo);
-            desired.extend(ml.to_desired(&view, &metrics).map_err(|e| located(&e))?);
+            desired.extend(ml.to_desired(view, &metrics).map_err(|e| located(&e))?);
         }
     }
-    let mapped = !file.monitors.is_empty()
-        || !file.descriptions.is_empty()
-        || !file.annotations.is_empty()
-        || !file.jobs.is_empty()
-        || !file.syncs.is_empty()
-        || !file.publications.is_empty();
-    if mapped {
-        let view = RepoView::read(session).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    if let (true, Some(view)) = (mapped, &view) {
         let observability = interop_sdk::observability::Observability {
             monitors: file.monitors.clone(),
             descriptions: file.descriptions.clone(),
@@ -512,7 +517,7 @@ fn desired_of(
         if observability != Default::default() {
             desired.extend(
                 observability
-                    .to_desired(&view)
+                    .to_desired(view)
                     .map_err(|e| anyhow!("{}: {e}", path.display()))?,
             );
         }
@@ -522,7 +527,7 @@ fn desired_of(
             };
             desired.extend(
                 catalog
-                    .to_desired(&view)
+                    .to_desired(view)
                     .map_err(|e| anyhow!("{}: {e}", path.display()))?,
             );
         }
@@ -530,19 +535,19 @@ fn desired_of(
             let jobs = interop_sdk::orchestration::Orchestration {
                 jobs: file.jobs.clone(),
             };
-            desired.extend(jobs.to_desired(&view).map_err(|e| located(&e))?);
+            desired.extend(jobs.to_desired(view).map_err(|e| located(&e))?);
         }
         if !file.syncs.is_empty() {
             let syncs = interop_sdk::reverse_etl::ReverseEtl {
                 syncs: file.syncs.clone(),
             };
-            desired.extend(syncs.to_desired(&view).map_err(|e| located(&e))?);
+            desired.extend(syncs.to_desired(view).map_err(|e| located(&e))?);
         }
         if !file.publications.is_empty() {
             let notebooks = interop_sdk::notebook::Notebooks {
                 publications: file.publications.clone(),
             };
-            desired.extend(notebooks.to_desired(&view).map_err(|e| located(&e))?);
+            desired.extend(notebooks.to_desired(view).map_err(|e| located(&e))?);
         }
     }
     if let Some(elt) = &file.elt {
