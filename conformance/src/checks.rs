@@ -200,21 +200,21 @@ fn states(
 
 /// The files a resource is declared in.
 fn files_of(r: &Resource) -> Vec<&str> {
-    let mut files = vec![r.location.file.as_str()];
+    let mut files = vec![&*r.location.file];
     if let Some(p) = &r.properties_location {
-        files.push(p.file.as_str());
+        files.push(&*p.file);
     }
     files
 }
 
 /// The byte range of a resource's entry in `file`.
 fn span_in(r: &Resource, file: &str) -> Option<std::ops::Range<usize>> {
-    if r.location.file == file {
+    if &*r.location.file == file {
         Some(r.location.span.clone())
     } else {
         r.properties_location
             .as_ref()
-            .filter(|p| p.file == file)
+            .filter(|p| &*p.file == file)
             .map(|p| p.span.clone())
     }
 }
@@ -246,7 +246,7 @@ pub fn check_diff(
     // A docs block's text is not part of its state: compare its bytes.
     let text_of = |files: &BTreeMap<String, Vec<u8>>, r: &Resource| {
         files
-            .get(&r.location.file)
+            .get(&*r.location.file)
             .and_then(|b| b.get(r.location.span.clone()))
             .map(<[u8]>::to_vec)
     };

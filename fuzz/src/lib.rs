@@ -87,7 +87,7 @@ fn check_yaml_error(text: &str, e: &yaml::YamlError) {
 }
 
 fn check_spans(text: &str, node: &Node) {
-    assert!(node.start <= node.end && node.end <= text.len(), "{node:?}");
+    assert!(node.start() <= node.end() && node.end() <= text.len(), "{node:?}");
     match &node.value {
         NodeValue::Scalar { .. } => {}
         NodeValue::Seq(items) => items.iter().for_each(|n| check_spans(text, n)),

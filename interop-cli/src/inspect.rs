@@ -162,7 +162,7 @@ impl<'a> From<&'a Project> for InspectJson<'a> {
                     line: r.location.line,
                     column: r.location.column,
                     yaml_path: &r.location.yaml_path,
-                    properties_file: r.properties_location.as_ref().map(|l| l.file.as_str()),
+                    properties_file: r.properties_location.as_ref().map(|l| &*l.file),
                     parent: r.parent.as_ref().map(|p| p.as_str()),
                 })
                 .collect(),

@@ -29,6 +29,11 @@ fn ms(start: Instant) -> f64 {
     (start.elapsed().as_secs_f64() * 10_000.0).round() / 10.0
 }
 
+/// The allocator the `interop` CLI ships with, so that the figures are the CLI's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     let repo = std::env::args().nth(1).expect("REPO");
     let repo = Path::new(&repo);

@@ -10,6 +10,11 @@ use std::time::Instant;
 use interop_sync::read::{GitTreeSource, Reader};
 use interop_sync::synth::{SynthOptions, generate};
 
+/// The allocator the `interop` CLI ships with, so that the figures are the CLI's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {

@@ -287,7 +287,7 @@ fn remove_and_move_resources() {
         changes.deleted,
         vec![
             "analyses/_analyses.yml".to_string(),
-            analysis.location.file.clone()
+            analysis.location.file.to_string()
         ]
     );
     for change in &changes.files {
@@ -301,7 +301,7 @@ fn remove_and_move_resources() {
     assert!(after.get("exposure.shop.crm_customer_sync").is_none());
     let moved = after.get("exposure.shop.channel_attribution").unwrap();
     assert_eq!(
-        moved.location.file,
+        &*moved.location.file,
         "models/marts/marketing/_marketing__exposures.yml"
     );
     assert_eq!(
@@ -381,7 +381,7 @@ fn entries_sql_config_and_vendor_sql() {
     assert!(after.errors.is_empty(), "{:#?}", after.errors);
     assert!(after.get("exposure.shop.churn_board").is_some());
     assert_eq!(
-        after
+        &*after
             .get("metric.shop.revenue_per_order")
             .unwrap()
             .location

@@ -38,12 +38,12 @@ fn check_project(dir: &Path, stride: usize, reread_every: usize) {
     let mut edited = 0;
     let mut files: std::collections::HashMap<String, (String, Node)> = Default::default();
     for r in project.resources.iter().step_by(stride) {
-        let loc = r.properties_location.as_ref().unwrap_or(&r.location);
+        let loc = r.properties_location.as_deref().unwrap_or(&r.location);
         if loc.yaml_path.is_empty() || !loc.file.ends_with(".yml") {
             continue;
         }
-        let (text, root) = files.entry(loc.file.clone()).or_insert_with(|| {
-            let text = std::fs::read_to_string(dir.join(&loc.file)).unwrap();
+        let (text, root) = files.entry(loc.file.to_string()).or_insert_with(|| {
+            let text = std::fs::read_to_string(dir.join(&*loc.file)).unwrap();
             let root = yaml::parse(&text, &Limits::default()).unwrap().unwrap();
             (text, root)
         });
@@ -51,7 +51,7 @@ fn check_project(dir: &Path, stride: usize, reread_every: usize) {
         let Some(entry) = node_at(root, &loc.yaml_path) else {
             continue;
         };
-        if entry.aliased || entry.as_map().is_none() {
+        if entry.aliased() || entry.as_map().is_none() {
             continue;
         }
         // A generic test written as `- test_name: {...}` keeps its properties inside that map.
@@ -103,28 +103,28 @@ fn check_project(dir: &Path, stride: usize, reread_every: usize) {
         match entry.get("description") {
             // Only the old value's bytes are replaced.
             Some(old) => assert!(
-                splice.range.start >= old.start && splice.range.end <= old.end,
+                splice.range.start >= old.start() && splice.range.end <= old.end(),
                 "{}: splice {:?} outside the description {}..{}",
                 r.unique_id,
                 splice.range,
-                old.start,
-                old.end
+                old.start(),
+                old.end()
             ),
             // A new key is inserted inside the entry (a flow mapping) or at the end of its last
             // line (a block mapping); nothing is removed.
             None => {
-                let line_end = text[entry.end..]
+                let line_end = text[entry.end()..]
                     .find('\n')
-                    .map_or(text.len(), |i| entry.end + i);
+                    .map_or(text.len(), |i| entry.end() + i);
                 assert!(
                     splice.range.is_empty()
-                        && splice.range.start > entry.start
+                        && splice.range.start > entry.start()
                         && splice.range.start <= line_end,
                     "{}: insertion at {:?}, entry {}..{}",
                     r.unique_id,
                     splice.range,
-                    entry.start,
-                    entry.end
+                    entry.start(),
+                    entry.end()
                 );
             }
         }
@@ -135,7 +135,7 @@ fn check_project(dir: &Path, stride: usize, reread_every: usize) {
         // The edited project reads the same, with the one description changed.
         let copy = tempfile::tempdir().unwrap();
         common::copy_dir(dir, copy.path());
-        std::fs::write(copy.path().join(&loc.file), &out.text).unwrap();
+        std::fs::write(copy.path().join(&*loc.file), &out.text).unwrap();
         let again = reader.read(&FolderSource::new(copy.path())).unwrap();
         assert!(
             again.errors.is_empty(),

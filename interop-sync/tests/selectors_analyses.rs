@@ -76,7 +76,7 @@ fn selectors_are_read_created_and_edited_in_place() {
     let r = project
         .get("selector.shop.hourly_orders")
         .expect("read back");
-    assert_eq!(r.location.file, "selectors.yml");
+    assert_eq!(&*r.location.file, "selectors.yml");
     assert_eq!(r.location.yaml_path, "selectors[0]");
     let state = state_of(&project, &source, r, false).unwrap();
     assert_eq!(

@@ -100,11 +100,11 @@ impl Inspection {
                 name: r.name.clone(),
                 version: r.version.clone(),
                 enabled: r.enabled,
-                file: r.location.file.clone(),
+                file: r.location.file.to_string(),
                 line: r.location.line,
                 column: r.location.column,
                 yaml_path: r.location.yaml_path.clone(),
-                properties_file: r.properties_location.as_ref().map(|l| l.file.clone()),
+                properties_file: r.properties_location.as_ref().map(|l| l.file.to_string()),
                 parent: r.parent.as_ref().map(|p| p.as_str().to_string()),
                 description: r.description.clone(),
             })

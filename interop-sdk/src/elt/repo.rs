@@ -116,7 +116,7 @@ impl EltRepo {
             else {
                 continue;
             };
-            let file = r.location.file.clone();
+            let file = r.location.file.to_string();
             let json = files.entry(file.clone()).or_insert_with(|| {
                 let text = String::from_utf8(read_file(&file)?).ok()?;
                 let root = interop_sync::read::yaml::parse(&text, &Default::default())

@@ -602,7 +602,7 @@ fn place_model(
     }
     match existing {
         Some(loc) => out.push((
-            loc.file.clone(),
+            loc.file.to_string(),
             FileEdit::Yaml(YamlEdit::Append {
                 path: YamlPath(vec![Segment::Key("models".into())]),
                 value: entry,
@@ -638,7 +638,7 @@ fn per_model_properties(project: &Project) -> Option<(&'static str, String)> {
     {
         if let Some(loc) = &r.properties_location {
             files
-                .entry(loc.file.as_str())
+                .entry(loc.file.as_ref())
                 .or_default()
                 .push(r.name.as_str());
         }
@@ -766,9 +766,9 @@ fn add_entry(
             let with_key = project
                 .resources
                 .iter()
-                .map(|r| r.properties_location.as_ref().unwrap_or(&r.location))
+                .map(|r| r.properties_location.as_deref().unwrap_or(&r.location))
                 .find(|l| l.yaml_path.starts_with(&format!("{key}[")))
-                .map(|l| l.file.clone());
+                .map(|l| l.file.to_string());
             let root = project
                 .dbt_project
                 .paths
@@ -820,7 +820,7 @@ fn add_source_tables(
             });
         }
         out.push((
-            existing.location.file.clone(),
+            existing.location.file.to_string(),
             FileEdit::Yaml(YamlEdit::Append {
                 path: YamlPath(vec![
                     Segment::Key("sources".into()),
@@ -963,7 +963,7 @@ fn sql_config_edit(
             r.uncertain.as_deref().unwrap_or_default()
         )));
     }
-    let mut merged = r.sql_config.clone();
+    let mut merged = (*r.sql_config).clone();
     for (k, v) in values {
         merged.insert(k.clone(), v.clone());
     }
@@ -1010,7 +1010,7 @@ fn find<'p>(project: &'p Project, id: &str) -> Result<&'p Resource, PlanError> {
 
 /// The YAML entry of a resource: its file, YAML path and node.
 fn entry(r: &Resource) -> Result<(&str, &str, &Node), PlanError> {
-    let loc = r.properties_location.as_ref().unwrap_or(&r.location);
+    let loc = r.properties_location.as_deref().unwrap_or(&r.location);
     let node = r.properties.node().filter(|_| !loc.yaml_path.is_empty());
     match node {
         Some(node) => Ok((&loc.file, &loc.yaml_path, node)),
@@ -1278,7 +1278,8 @@ fn plan_op(
         }
         ResourceOp::SetSqlConfig { resource, values } => {
             let r = find(project, resource)?;
-            return sql_config_edit(r, values).map(|edit| vec![(r.location.file.clone(), edit)]);
+            return sql_config_edit(r, values)
+                .map(|edit| vec![(r.location.file.to_string(), edit)]);
         }
         ResourceOp::AddSingularTest { name, sql, file } => {
             return add_singular_test(project, name, sql, file.as_deref());
@@ -1298,7 +1299,7 @@ fn plan_op(
             // A docs block's description is its text.
             let r = find(project, resource)?;
             return Ok(vec![(
-                r.location.file.clone(),
+                r.location.file.to_string(),
                 FileEdit::DocsBody {
                     name: r.name.clone(),
                     text: super::dbt_rules::escape_jinja(text),
@@ -1321,7 +1322,7 @@ fn plan_op(
             if !sql.ends_with('\n') {
                 sql.push('\n');
             }
-            return Ok(vec![(r.location.file.clone(), FileEdit::Replace(sql))]);
+            return Ok(vec![(r.location.file.to_string(), FileEdit::Replace(sql))]);
         }
         _ => {}
     }
@@ -1375,7 +1376,7 @@ fn doc_redirect(project: &Project, op: &ResourceOp, edit: &YamlEdit) -> Option<(
     let doc = project.get(&format!("doc.{}.{name}", r.package))?;
     let _ = edit;
     Some((
-        doc.location.file.clone(),
+        doc.location.file.to_string(),
         FileEdit::DocsBody {
             name,
             text: super::dbt_rules::escape_jinja(text),
@@ -1545,7 +1546,10 @@ fn plan_yaml_op(
                     resource: test.clone(),
                     reason: e.to_string(),
                 })?;
-            Ok(vec![(r.location.file.clone(), YamlEdit::Remove { path })])
+            Ok(vec![(
+                r.location.file.to_string(),
+                YamlEdit::Remove { path },
+            )])
         }
         ResourceOp::AddEntry { .. }
         | ResourceOp::AddSingularTest { .. }
@@ -1572,23 +1576,23 @@ fn plan_yaml_op(
                     | ResourceKind::SingularTest
             ) {
                 out.push((
-                    r.location.file.clone(),
+                    r.location.file.to_string(),
                     YamlEdit::Remove {
                         path: YamlPath::default(),
                     },
                 ));
             }
-            if let Some(loc) = r
-                .properties_location
-                .as_ref()
-                .or((!r.location.yaml_path.is_empty()).then_some(&r.location))
+            if let Some(loc) =
+                r.properties_location
+                    .as_deref()
+                    .or((!r.location.yaml_path.is_empty()).then_some(&r.location))
             {
                 let path =
                     YamlPath::parse(&loc.yaml_path).map_err(|e| PlanError::NotApplicable {
                         resource: resource.clone(),
                         reason: e.to_string(),
                     })?;
-                out.push((loc.file.clone(), YamlEdit::Remove { path }));
+                out.push((loc.file.to_string(), YamlEdit::Remove { path }));
             }
             Ok(out)
         }

@@ -72,7 +72,7 @@ fn find<'a>(root: &'a Node, path: &YamlPath) -> Result<Found<'a>, String> {
                 ));
             }
         };
-        if found.node.aliased || found.key.is_some_and(|k| k.aliased) {
+        if found.node.aliased() || found.key.is_some_and(|k| k.aliased()) {
             return Err(format!(
                 "{} comes from a YAML alias or merge key; edit the anchor instead",
                 at()
@@ -121,7 +121,7 @@ fn column(text: &str, at: usize) -> usize {
 }
 
 fn is_flow(text: &str, node: &Node) -> bool {
-    matches!(text.as_bytes().get(node.start), Some(b'{') | Some(b'['))
+    matches!(text.as_bytes().get(node.start()), Some(b'{') | Some(b'['))
 }
 
 fn scalar_style(node: &Node) -> Option<ScalarStyle> {
@@ -133,9 +133,9 @@ fn scalar_style(node: &Node) -> Option<ScalarStyle> {
 
 /// The offset just past the `:` that follows a mapping key.
 fn colon_after(text: &str, key: &Node) -> usize {
-    text[key.end..]
+    text[key.end()..]
         .find(':')
-        .map_or(key.end, |i| key.end + i + 1)
+        .map_or(key.end(), |i| key.end() + i + 1)
 }
 
 /// Plans one edit as a splice of `text`.
@@ -236,7 +236,7 @@ pub fn plan_parsed(text: &str, root: Option<Node>, edit: &YamlEdit) -> Result<Sp
                 return Err(fail(path, format!("'{new_key}' is already there")));
             }
             Ok(Splice {
-                range: key.start..key.end,
+                range: key.start()..key.end(),
                 text: emit::key_text(new_key),
             })
         }
@@ -263,23 +263,25 @@ fn set(
     let in_flow = found.parent.is_some_and(|p| is_flow(text, p));
     let multiline = value.as_str().is_some_and(|s| s.contains('\n'));
     let is_scalar_value = !value.is_object() && !value.is_array();
-    let key_col = found.key.map(|k| column(text, k.start));
+    let key_col = found.key.map(|k| column(text, k.start()));
 
     // A scalar replaced by a scalar: only the scalar's bytes change, in its own quoting.
     if let (NodeValue::Scalar { .. }, true) = (&node.value, is_scalar_value) {
-        let empty = node.start >= node.end;
+        let empty = node.start() >= node.end();
         if !multiline && !empty {
             return Ok(Splice {
-                range: node.start..node.end,
+                range: node.start()..node.end(),
                 text: emit::inline_scalar(value, scalar_style(node), in_flow),
             });
         }
         // A block scalar runs to the end of its lines: with a comment after the old value, the
         // new text stays on one line, double-quoted, so the comment stays a comment.
-        let comment_after = !text[node.end..line_end(text, node.end)].trim().is_empty();
+        let comment_after = !text[node.end()..line_end(text, node.end())]
+            .trim()
+            .is_empty();
         if multiline && !empty && (in_flow || comment_after) {
             return Ok(Splice {
-                range: node.start..node.end,
+                range: node.start()..node.end(),
                 text: emit::double_quoted(value.as_str().unwrap_or_default()),
             });
         }
@@ -287,13 +289,13 @@ fn set(
             let indent = match scalar_style(node) {
                 // Keep the block's own content indentation.
                 Some(ScalarStyle::Literal) | Some(ScalarStyle::Folded) => {
-                    let content = past_line(text, node.start);
+                    let content = past_line(text, node.start());
                     text[content..].chars().take_while(|c| *c == ' ').count()
                 }
                 _ => key_col.map_or(style.indent, |c| c + style.indent),
             };
             return Ok(Splice {
-                range: node.start..node.end,
+                range: node.start()..node.end(),
                 text: emit::literal_block(
                     value.as_str().unwrap_or_default(),
                     indent,
@@ -305,23 +307,27 @@ fn set(
     // A flow collection stays flow when the new value is a collection.
     if is_flow(text, node) && !is_scalar_value {
         return Ok(Splice {
-            range: node.start..node.end,
+            range: node.start()..node.end(),
             text: emit::inline_scalar(value, None, true),
         });
     }
     match (found.key, found.parent) {
         (Some(key), _) => {
             let colon = colon_after(text, key);
-            let end = if node.end > colon { node.end } else { colon };
+            let end = if node.end() > colon {
+                node.end()
+            } else {
+                colon
+            };
             Ok(Splice {
                 range: colon..end,
-                text: emit::after_key(value, column(text, key.start), style),
+                text: emit::after_key(value, column(text, key.start()), style),
             })
         }
         (None, Some(parent)) if matches!(parent.value, NodeValue::Seq(_)) => {
-            let dash = column(text, node.start).saturating_sub(2);
+            let dash = column(text, node.start()).saturating_sub(2);
             Ok(Splice {
-                range: node.start..node.end,
+                range: node.start()..node.end(),
                 text: emit::sequence_item(value, dash, style),
             })
         }
@@ -341,7 +347,7 @@ fn insert_key(
         return Err(format!("{} is not a mapping", map.type_name()));
     };
     if is_flow(text, map) {
-        let close = map.end - 1;
+        let close = map.end() - 1;
         let entry = format!(
             "{}: {}",
             emit::key_text(key),
@@ -356,7 +362,7 @@ fn insert_key(
     let Some((first_key, _)) = entries.first() else {
         return Err("an empty block mapping".into());
     };
-    let pad = column(text, first_key.start);
+    let pad = column(text, first_key.start());
     let anchor_value = match after {
         Some(a) => entries
             .iter()
@@ -368,10 +374,10 @@ fn insert_key(
     .or(entries
         .iter()
         .rev()
-        .find(|(k, _)| !k.aliased)
+        .find(|(k, _)| !k.aliased())
         .map(|(_, v)| v))
     .ok_or("an empty mapping")?;
-    let at = line_end(text, anchor_value.end.max(anchor_value.start));
+    let at = line_end(text, anchor_value.end().max(anchor_value.start()));
     // A new top-level block (`models:` under `version: 2`) is set off by a blank line.
     let gap = if pad == 0 && (value.is_array() || value.is_object()) {
         style.newline()
@@ -396,7 +402,7 @@ fn append(text: &str, seq: &Node, value: &Value, style: &FileStyle) -> Result<Sp
         return Err(format!("{} is not a list", seq.type_name()));
     };
     if is_flow(text, seq) {
-        let close = seq.end - 1;
+        let close = seq.end() - 1;
         let sep = if items.is_empty() { "" } else { ", " };
         return Ok(Splice {
             range: close..close,
@@ -404,12 +410,13 @@ fn append(text: &str, seq: &Node, value: &Value, style: &FileStyle) -> Result<Sp
         });
     }
     let last = items.last().ok_or("an empty block list")?;
-    let dash = column(text, seq.start);
-    let at = line_end(text, last.end.max(last.start));
+    let dash = column(text, seq.start());
+    let at = line_end(text, last.end().max(last.start()));
     // Entries separated by blank lines get one before the new entry too.
     let spaced = items.len() >= 2 && {
         let prev = &items[items.len() - 2];
-        let gap = &text[line_end(text, prev.end.max(prev.start))..line_start(text, last.start)];
+        let gap =
+            &text[line_end(text, prev.end().max(prev.start()))..line_start(text, last.start())];
         let lines: Vec<&str> = gap.split('\n').collect();
         lines.len() > 2
             && lines[1..lines.len() - 1]
@@ -432,8 +439,8 @@ fn remove(text: &str, found: &Found<'_>) -> Result<Splice, String> {
     let parent = found.parent.ok_or("cannot remove the document root")?;
     let node = found.node;
     if is_flow(text, parent) {
-        let start = found.key.map_or(node.start, |k| k.start);
-        let mut end = node.end;
+        let start = found.key.map_or(node.start(), |k| k.start());
+        let mut end = node.end();
         let rest = &text[end..];
         let trimmed = rest.trim_start();
         if trimmed.starts_with(',') {
@@ -458,40 +465,40 @@ fn remove(text: &str, found: &Found<'_>) -> Result<Splice, String> {
     }
     match (&parent.value, found.key) {
         (NodeValue::Map(entries), Some(key)) => {
-            let ls = line_start(text, key.start);
-            let on_dash_line = text[ls..key.start].contains('-');
+            let ls = line_start(text, key.start());
+            let on_dash_line = text[ls..key.start()].contains('-');
             if on_dash_line {
                 let index = entries
                     .iter()
                     .position(|(k, _)| std::ptr::eq(k, key))
                     .ok_or("key not found")?;
                 return match entries.get(index + 1) {
-                    Some((next, _)) => Ok(Splice { range: key.start..next.start, text: String::new() }),
+                    Some((next, _)) => Ok(Splice { range: key.start()..next.start(), text: String::new() }),
                     None => Err("removing the only key of a list item would leave an empty item; remove the item".into()),
                 };
             }
             let start = with_comments_above(text, ls);
             Ok(Splice {
-                range: start..past_line(text, node.end.max(key.end)),
+                range: start..past_line(text, node.end().max(key.end())),
                 text: String::new(),
             })
         }
         (NodeValue::Seq(items), None) if items.len() == 1 => {
             // The last item: the list stays, empty (`key: []`), rather than leaving a key that
             // holds null.
-            let before = text[..parent.start].trim_end();
+            let before = text[..parent.start()].trim_end();
             if !before.ends_with(':') {
                 return Err("cannot empty a list that is not the value of a key".into());
             }
             Ok(Splice {
-                range: before.len()..line_end(text, node.end),
+                range: before.len()..line_end(text, node.end()),
                 text: " []".into(),
             })
         }
         (NodeValue::Seq(_), None) => {
-            let ls = with_comments_above(text, line_start(text, node.start));
+            let ls = with_comments_above(text, line_start(text, node.start()));
             Ok(Splice {
-                range: ls..past_line(text, node.end),
+                range: ls..past_line(text, node.end()),
                 text: String::new(),
             })
         }

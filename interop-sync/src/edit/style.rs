@@ -52,17 +52,17 @@ fn walk(text: &str, node: &Node, indents: &mut Vec<usize>, seq: &mut (usize, usi
     match &node.value {
         NodeValue::Map(entries) => {
             for (k, v) in entries {
-                if k.aliased || v.aliased || v.start < k.end {
+                if k.aliased() || v.aliased() || v.start() < k.end() {
                     continue;
                 }
-                let key_col = column_of(text, k.start);
-                let v_on_next_line = text[k.end..v.start.min(text.len())].contains('\n');
+                let key_col = column_of(text, k.start());
+                let v_on_next_line = text[k.end()..v.start().min(text.len())].contains('\n');
                 match &v.value {
                     NodeValue::Map(_) if v_on_next_line => {
-                        indents.push(column_of(text, v.start).saturating_sub(key_col));
+                        indents.push(column_of(text, v.start()).saturating_sub(key_col));
                     }
                     NodeValue::Seq(items) if v_on_next_line && !items.is_empty() => {
-                        let dash_col = column_of(text, v.start);
+                        let dash_col = column_of(text, v.start());
                         if dash_col > key_col {
                             seq.0 += 1;
                             indents.push(dash_col - key_col);

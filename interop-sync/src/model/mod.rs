@@ -6,6 +6,8 @@ mod project;
 mod properties;
 pub mod test_name;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 pub use kind::ResourceKind;
@@ -46,7 +48,7 @@ impl Resource {
             enabled: true,
             properties: Properties::default(),
             references: Vec::new(),
-            sql_config: serde_json::Map::new(),
+            sql_config: SqlConfig::default(),
             vars: Vec::new(),
             uncertain: None,
             columns: Vec::new(),
@@ -68,8 +70,9 @@ impl std::fmt::Display for ResourceId {
 /// declared by a whole file, such as a model's SQL).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
-    /// The file, relative to the project root, with `/` separators.
-    pub file: String,
+    /// The file, relative to the project root, with `/` separators (shared by every location in
+    /// the file).
+    pub file: Arc<str>,
     /// 1-based line of the first byte.
     pub line: usize,
     /// 1-based column of the first byte.
@@ -84,7 +87,7 @@ impl Location {
     /// A location covering a whole file.
     pub fn whole_file(file: &str, len: usize) -> Self {
         Location {
-            file: file.to_string(),
+            file: Arc::from(file),
             line: 1,
             column: 1,
             span: 0..len,
@@ -150,7 +153,7 @@ pub struct Resource {
     /// The properties-YAML entry that describes a file-based resource (a model's `models:`
     /// entry), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub properties_location: Option<Location>,
+    pub properties_location: Option<Box<Location>>,
     /// The resource's description, raw.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -161,8 +164,8 @@ pub struct Resource {
     /// References found in SQL, in `depends_on` lists and in descriptions.
     pub references: Vec<Reference>,
     /// Keyword arguments of `{{ config(...) }}` in the resource's SQL, when literal.
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
-    pub sql_config: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "SqlConfig::is_empty")]
+    pub sql_config: SqlConfig,
     /// Names passed to `var()` in the resource's SQL.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vars: Vec<String>,
@@ -192,4 +195,41 @@ pub struct Column {
     pub data_type: Option<String>,
     /// Where the column entry is.
     pub location: Location,
+}
+
+/// The literal keyword arguments of `{{ config(...) }}` in a resource's SQL, read as a JSON map
+/// (it dereferences to one). Most resources have none and then hold no map at all, which keeps
+/// a large project's resources small.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SqlConfig(Option<Box<serde_json::Map<String, serde_json::Value>>>);
+
+impl SqlConfig {
+    /// Whether `config()` set nothing.
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|m| m.is_empty())
+    }
+}
+
+impl std::ops::Deref for SqlConfig {
+    type Target = serde_json::Map<String, serde_json::Value>;
+
+    fn deref(&self) -> &Self::Target {
+        static EMPTY: std::sync::OnceLock<serde_json::Map<String, serde_json::Value>> =
+            std::sync::OnceLock::new();
+        self.0
+            .as_deref()
+            .unwrap_or_else(|| EMPTY.get_or_init(serde_json::Map::new))
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for SqlConfig {
+    fn from(map: serde_json::Map<String, serde_json::Value>) -> Self {
+        SqlConfig((!map.is_empty()).then(|| Box::new(map)))
+    }
+}
+
+impl Serialize for SqlConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
 }

@@ -103,16 +103,16 @@ pub fn state_of(
     }
     if with_sql && has_sql_file(resource) {
         let file = SourceFile {
-            path: resource.location.file.clone(),
+            path: resource.location.file.to_string(),
             oid: None,
             size: None,
         };
         let bytes = source.read(&file).map_err(|e| StateError {
-            file: resource.location.file.clone(),
+            file: resource.location.file.to_string(),
             message: e.to_string(),
         })?;
         let sql = String::from_utf8(bytes).map_err(|_| StateError {
-            file: resource.location.file.clone(),
+            file: resource.location.file.to_string(),
             message: "not UTF-8".into(),
         })?;
         value.insert("sql".into(), Value::String(sql));
@@ -120,8 +120,8 @@ pub fn state_of(
     let file = resource
         .properties_location
         .as_ref()
-        .map(|l| l.file.clone())
-        .or_else(|| Some(resource.location.file.clone()));
+        .map(|l| l.file.to_string())
+        .or_else(|| Some(resource.location.file.to_string()));
     let file = match embedded_in(project, resource) {
         Some(model) => file.map(|f| format!("{f}#{model}")),
         None => file,

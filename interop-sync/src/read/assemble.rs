@@ -56,9 +56,9 @@ struct Assembler<'a> {
     /// fqn of each resource, by index, for `dbt_project.yml` config lookups.
     fqns: Vec<Vec<String>>,
     errors: Vec<ReadError>,
-    /// Indices of resources by kind and name as pushed, so that a patch finds its file
-    /// resource without scanning every resource (which was quadratic in the project's size).
-    by_name: HashMap<(ResourceKind, String), Vec<usize>>,
+    /// Indices of resources by name as pushed, so that a patch finds its file resource without
+    /// scanning every resource (which was quadratic in the project's size).
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 pub(crate) fn assemble<'a>(
@@ -88,6 +88,7 @@ pub(crate) fn assemble<'a>(
                 root: Arc::clone(root),
                 package: &project.name,
                 file: input.path,
+                shared_file: Arc::from(input.path),
                 fqn_dirs: files::fqn_dirs(input.path, &project.paths).into(),
                 out: Default::default(),
             };
@@ -126,10 +127,12 @@ pub(crate) fn assemble<'a>(
 impl<'a> Assembler<'a> {
     fn push(&mut self, r: Resource, fqn: Vec<String>) -> usize {
         let index = self.resources.len();
-        self.by_name
-            .entry((r.kind, r.name.clone()))
-            .or_default()
-            .push(index);
+        match self.by_name.get_mut(r.name.as_str()) {
+            Some(indices) => indices.push(index),
+            None => {
+                self.by_name.insert(r.name.clone(), vec![index]);
+            }
+        }
         self.resources.push(r);
         self.fqns.push(fqn);
         index
@@ -225,10 +228,10 @@ impl<'a> Assembler<'a> {
 
     /// The first resource of this kind and name (as pushed) that no patch has claimed yet.
     fn find_file_resource(&self, kind: ResourceKind, name: &str) -> Option<usize> {
-        let candidates = self.by_name.get(&(kind, name.to_string()))?;
+        let candidates = self.by_name.get(name)?;
         candidates.iter().copied().find(|&i| {
             let r = &self.resources[i];
-            r.name == name && r.version.is_none() && r.properties_location.is_none()
+            r.kind == kind && r.version.is_none() && r.properties_location.is_none()
         })
     }
 
@@ -249,7 +252,7 @@ impl<'a> Assembler<'a> {
             if kind != ResourceKind::Macro {
                 self.errors.push(ReadError {
                     kind: ReadErrorKind::Reference,
-                    file: patch.location.file.clone(),
+                    file: patch.location.file.to_string(),
                     line: patch.location.line,
                     column: patch.location.column,
                     yaml_path: patch.location.yaml_path.clone(),
@@ -262,20 +265,12 @@ impl<'a> Assembler<'a> {
             }
             return;
         };
-        let mut scratch = PropertiesFile {
-            root: patch.root.clone(),
-            package: self.package,
-            file: path,
-            fqn_dirs: Arc::new([]),
-            out: Default::default(),
-        };
-        let columns = scratch.columns(patch.node, &patch.location.yaml_path);
-        self.errors.extend(scratch.out.errors);
+        self.errors.extend(patch.column_errors);
         let r = &mut self.resources[index];
-        r.properties_location = Some(patch.location.clone());
+        r.properties_location = Some(Box::new(patch.location.clone()));
         r.properties = Properties::at(&patch.root, &patch.location.yaml_path);
         r.description = patch.node.get("description").and_then(Node::as_text);
-        r.columns = columns;
+        r.columns = patch.columns;
         if let Some(enabled) = enabled_in(patch.node)
             && !r.sql_config.contains_key("enabled")
         {
@@ -332,10 +327,10 @@ impl<'a> Assembler<'a> {
                 continue;
             };
             let location = Location {
-                file: path.to_string(),
+                file: Arc::from(path),
                 line: version.line as usize,
                 column: version.column as usize,
-                span: version.start..version.end,
+                span: version.start()..version.end(),
                 yaml_path: vpath.clone(),
             };
             // The version's columns: the model's columns that its include/exclude admits, then
@@ -365,6 +360,7 @@ impl<'a> Assembler<'a> {
                 root: patch.root.clone(),
                 package: self.package,
                 file: path,
+                shared_file: Arc::clone(&patch.location.file),
                 fqn_dirs: fqn_dirs.clone(),
                 out: Default::default(),
             };
@@ -413,7 +409,7 @@ impl<'a> Assembler<'a> {
             r.unique_id = ResourceId(format!("model.{}.{}.v{v}", self.package, patch.name));
             r.name = patch.name.clone();
             r.version = Some(v.clone());
-            r.properties_location = Some(location.clone());
+            r.properties_location = Some(Box::new(location.clone()));
             r.properties = Properties::from_json(props);
             r.description = version
                 .get("description")
@@ -477,7 +473,7 @@ impl<'a> Assembler<'a> {
                 yaml_path: sm_path,
                 line: sm.line as usize,
                 column: sm.column as usize,
-                span: sm.start..sm.end,
+                span: sm.start()..sm.end(),
                 file: location.file.clone(),
             },
         );
@@ -513,7 +509,7 @@ impl<'a> Assembler<'a> {
                     yaml_path: mpath,
                     line: metric.line as usize,
                     column: metric.column as usize,
-                    span: metric.start..metric.end,
+                    span: metric.start()..metric.end(),
                     file: location.file.clone(),
                 },
             );
@@ -532,28 +528,31 @@ impl<'a> Assembler<'a> {
 
     /// `+enabled` from `dbt_project.yml`, where neither the SQL nor the properties set it.
     fn apply_project_enabled(&mut self) {
-        for (r, fqn) in self.resources.iter_mut().zip(&self.fqns) {
-            let block = config_block(r.kind);
-            if block.is_empty() || r.sql_config.contains_key("enabled") {
-                continue;
-            }
-            let set_in_yaml = r
-                .properties
-                .get("config")
-                .and_then(|c| c.get("enabled").cloned())
-                .or_else(|| r.properties.get("enabled"))
-                .is_some();
-            if set_in_yaml {
-                continue;
-            }
-            if let Some(enabled) = self
-                .project
-                .config_value_for(block, fqn, "enabled")
-                .and_then(|v| v.as_bool())
-            {
-                r.enabled = enabled;
-            }
-        }
+        let project = self.project;
+        self.resources
+            .par_iter_mut()
+            .zip(&self.fqns)
+            .for_each(|(r, fqn)| {
+                let block = config_block(r.kind);
+                if block.is_empty() || r.sql_config.contains_key("enabled") {
+                    return;
+                }
+                let set_in_yaml = r
+                    .properties
+                    .get("config")
+                    .and_then(|c| c.get("enabled").cloned())
+                    .or_else(|| r.properties.get("enabled"))
+                    .is_some();
+                if set_in_yaml {
+                    return;
+                }
+                if let Some(enabled) = project
+                    .config_value_for(block, fqn, "enabled")
+                    .and_then(|v| v.as_bool())
+                {
+                    r.enabled = enabled;
+                }
+            });
     }
 
     fn generic_tests(&mut self, tests: Vec<PendingTest<'a>>) {
@@ -561,117 +560,132 @@ impl<'a> Assembler<'a> {
         let project = self.project;
         // Only a `data_tests:` block in dbt_project.yml needs a test's fqn.
         let project_configures_tests = project.config_tree("data_tests").is_some();
-        let computed: Vec<Result<Option<Resource>, ReadError>> = {
-            // Targets by (kind, name, version) and by source id, to find ids.
-            let mut nodes: HashMap<(ResourceKind, &str, Option<&str>), &ResourceId> =
-                HashMap::new();
-            for r in &self.resources {
-                match r.kind {
-                    ResourceKind::Model | ResourceKind::Seed | ResourceKind::Snapshot => {
-                        let key = (r.kind, r.name.as_str(), r.version.as_deref());
-                        let entry = nodes.entry(key).or_insert(&r.unique_id);
-                        if r.enabled {
-                            *entry = &r.unique_id;
-                        }
-                    }
-                    ResourceKind::Source => {
-                        nodes.insert((r.kind, r.unique_id.as_str(), None), &r.unique_id);
-                    }
-                    _ => {}
+        // Targets by name, then (kind, version); sources by their unique id. The table owns its
+        // keys so that tests can be added to `resources` while it is in use.
+        let mut nodes: HashMap<String, Vec<(ResourceKind, Option<String>, ResourceId)>> =
+            HashMap::new();
+        for r in &self.resources {
+            let (name, version) = match r.kind {
+                ResourceKind::Model | ResourceKind::Seed | ResourceKind::Snapshot => {
+                    (r.name.as_str(), r.version.as_deref())
                 }
+                ResourceKind::Source => (r.unique_id.as_str(), None),
+                _ => continue,
+            };
+            let targets = nodes.entry(name.to_string()).or_default();
+            match targets
+                .iter_mut()
+                .find(|(kind, v, _)| *kind == r.kind && v.as_deref() == version)
+            {
+                // The first one declared, unless a later one is enabled; the last source.
+                Some(found) if r.enabled || r.kind == ResourceKind::Source => {
+                    found.2 = r.unique_id.clone()
+                }
+                Some(_) => {}
+                None => targets.push((r.kind, version.map(str::to_string), r.unique_id.clone())),
             }
-            let nodes = &nodes;
-            // Each test is read, named, hashed and made into a resource in parallel; they are
-            // added in order.
-            tests
-                .into_par_iter()
-                .map(|test| {
-                    let parsed = match test_name::parse_test_entry(&test.entry.to_json()) {
-                        Ok(p) => p,
-                        Err(e) => {
-                            return Err(ReadError {
-                                kind: ReadErrorKind::WrongType,
-                                file: test.location.file.clone(),
-                                line: test.location.line,
-                                column: test.location.column,
-                                yaml_path: test.location.yaml_path.clone(),
-                                message: e.to_string(),
-                            });
-                        }
-                    };
-                    let target = test_target(&test.target);
-                    let parent = match &*test.target {
-                        PendingTarget::Node {
-                            kind,
-                            name,
-                            version,
-                        } => nodes
-                            .get(&(*kind, name.as_str(), version.as_deref()))
-                            .map(|id| (*id).clone()),
-                        PendingTarget::Source { source, table } => {
-                            let id = format!("source.{package}.{source}.{table}");
-                            nodes
-                                .get(&(ResourceKind::Source, id.as_str(), None))
-                                .map(|id| (*id).clone())
-                        }
-                    };
-                    let Some(parent_id) = parent else {
-                        return Ok(None);
-                    };
-                    let column = test.column.as_deref().or(parsed.column_name.as_deref());
-                    let call = GenericTestCall {
-                        package,
-                        namespace: parsed.namespace.as_deref(),
-                        test_name: &parsed.test_name,
-                        target,
-                        column_name: column,
-                        kwargs: &parsed.kwargs,
-                        explicit_name: parsed.explicit_name.as_deref(),
-                    };
-                    let identity = test_name::generic_test_identity(&call);
-                    let in_project = if project_configures_tests {
-                        let mut fqn = Vec::with_capacity(test.fqn_dirs.len() + 2);
-                        fqn.push(package.to_string());
-                        fqn.extend(test.fqn_dirs.iter().cloned());
-                        fqn.push(identity.name.clone());
-                        project
-                            .config_value_for("data_tests", &fqn, "enabled")
-                            .and_then(|v| v.as_bool())
-                    } else {
-                        None
-                    };
-                    let properties = Properties::at(&test.root, &test.location.yaml_path);
-                    let mut r = Resource::new(
-                        ResourceKind::GenericTest,
-                        package,
-                        "",
-                        identity.unique_id,
-                        test.location,
-                    );
-                    r.name = identity.name;
-                    r.properties = properties;
-                    r.description = parsed.description;
-                    r.parent = Some(parent_id);
-                    let own = parsed.config.get("enabled").and_then(|v| v.as_bool());
-                    // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only
-                    // the test's own config and dbt_project.yml decide.
-                    r.enabled = own.or(in_project).unwrap_or(true);
-                    Ok(Some(r))
-                })
-                .collect()
+        }
+        let find = |kind: ResourceKind, name: &str, version: Option<&str>| -> Option<ResourceId> {
+            nodes
+                .get(name)?
+                .iter()
+                .find(|(k, v, _)| *k == kind && v.as_deref() == version)
+                .map(|(_, _, id)| id.clone())
         };
-        self.resources.reserve(computed.len());
-        self.fqns.reserve(computed.len());
-        for result in computed {
-            match result {
-                // Nothing reads a test's fqn, or looks a test up by name, after this: only
-                // patches (all applied by now) use `by_name`.
-                Ok(Some(r)) => {
-                    self.resources.push(r);
-                    self.fqns.push(Vec::new());
+        // Each test is read, named, hashed and made into a resource in parallel, a chunk at a
+        // time so that only one chunk of finished tests waits beside `resources`; they are added
+        // in order.
+        let make = |test: PendingTest<'a>| -> Result<Option<Resource>, ReadError> {
+            let parsed = match test_name::parse_test_entry(&test.entry.to_json()) {
+                Ok(p) => p,
+                Err(e) => {
+                    return Err(ReadError {
+                        kind: ReadErrorKind::WrongType,
+                        file: test.location.file.to_string(),
+                        line: test.location.line,
+                        column: test.location.column,
+                        yaml_path: test.location.yaml_path.clone(),
+                        message: e.to_string(),
+                    });
                 }
-                Ok(None) => {}
-                Err(e) => self.errors.push(e),
+            };
+            let target = test_target(&test.target);
+            let parent = match &*test.target {
+                PendingTarget::Node {
+                    kind,
+                    name,
+                    version,
+                } => find(*kind, name, version.as_deref()),
+                PendingTarget::Source { source, table } => find(
+                    ResourceKind::Source,
+                    &format!("source.{package}.{source}.{table}"),
+                    None,
+                ),
+            };
+            let Some(parent_id) = parent else {
+                return Ok(None);
+            };
+            let column = test.column.as_deref().or(parsed.column_name.as_deref());
+            let call = GenericTestCall {
+                package,
+                namespace: parsed.namespace.as_deref(),
+                test_name: &parsed.test_name,
+                target,
+                column_name: column,
+                kwargs: &parsed.kwargs,
+                explicit_name: parsed.explicit_name.as_deref(),
+            };
+            let identity = test_name::generic_test_identity(&call);
+            let in_project = if project_configures_tests {
+                let mut fqn = Vec::with_capacity(test.fqn_dirs.len() + 2);
+                fqn.push(package.to_string());
+                fqn.extend(test.fqn_dirs.iter().cloned());
+                fqn.push(identity.name.clone());
+                project
+                    .config_value_for("data_tests", &fqn, "enabled")
+                    .and_then(|v| v.as_bool())
+            } else {
+                None
+            };
+            let properties = Properties::at(&test.root, &test.location.yaml_path);
+            let mut r = Resource::new(
+                ResourceKind::GenericTest,
+                package,
+                "",
+                identity.unique_id,
+                test.location,
+            );
+            r.name = identity.name;
+            r.properties = properties;
+            r.description = parsed.description;
+            r.parent = Some(parent_id);
+            let own = parsed.config.get("enabled").and_then(|v| v.as_bool());
+            // dbt keeps tests of a disabled model enabled (observed with 1.12.6): only
+            // the test's own config and dbt_project.yml decide.
+            r.enabled = own.or(in_project).unwrap_or(true);
+            Ok(Some(r))
+        };
+        const CHUNK: usize = 4096;
+        self.resources.reserve(tests.len());
+        self.fqns.reserve(tests.len());
+        let mut rest = tests.into_iter();
+        loop {
+            let chunk: Vec<PendingTest<'a>> = rest.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let made: Vec<_> = chunk.into_par_iter().map(&make).collect();
+            for result in made {
+                match result {
+                    // Nothing reads a test's fqn, or looks a test up by name, after this: only
+                    // patches (all applied by now) use `by_name`.
+                    Ok(Some(r)) => {
+                        self.resources.push(r);
+                        self.fqns.push(Vec::new());
+                    }
+                    Ok(None) => {}
+                    Err(e) => self.errors.push(e),
+                }
             }
         }
     }
@@ -698,12 +712,12 @@ impl<'a> Assembler<'a> {
         let mut i = 0;
         while i < self.resources.len() {
             let r = &self.resources[i];
+            if r.kind != ResourceKind::UnitTest || versions.is_empty() {
+                i += 1;
+                continue;
+            }
             let model = r.properties.get("model").as_ref().map(json_text);
-            let Some(model_versions) = model
-                .as_ref()
-                .and_then(|m| versions.get(m))
-                .filter(|_| r.kind == ResourceKind::UnitTest)
-            else {
+            let Some(model_versions) = model.as_ref().and_then(|m| versions.get(m)) else {
                 i += 1;
                 continue;
             };
@@ -771,63 +785,72 @@ impl<'a> Assembler<'a> {
             .filter(|r| r.kind == ResourceKind::Doc)
             .map(|r| r.name.clone())
             .collect();
-        let mut missing = Vec::new();
-        for r in &mut self.resources {
-            if r.kind == ResourceKind::Doc {
-                continue;
-            }
-            // Each description with its entry's location and, when the entry is a YAML node,
-            // the description's own node (errors then point at the text itself).
-            let mut texts: Vec<(&str, &Location, Option<&Node>)> = Vec::new();
-            let own_loc = r.properties_location.as_ref().unwrap_or(&r.location);
-            let entry = r.properties.node();
-            if let Some(d) = &r.description {
-                texts.push((d, own_loc, entry.and_then(|n| n.get("description"))));
-            }
-            for c in &r.columns {
-                if let Some(d) = &c.description {
-                    let node = entry
-                        .and_then(|n| n.get("columns"))
-                        .and_then(|cols| cols.item_named(&c.name))
-                        .and_then(|(_, item)| item.get("description"));
-                    texts.push((d, &c.location, node));
+        let package = self.package;
+        // Each resource's descriptions are scanned in parallel; the errors keep resource order.
+        let missing: Vec<Vec<ReadError>> = self
+            .resources
+            .par_iter_mut()
+            .filter(|r| r.kind != ResourceKind::Doc)
+            .map(|r| {
+                let mut missing = Vec::new();
+                // Each description with its entry's location and, for a column, its name (the
+                // description's own node is looked up only for an error, which then points at
+                // the text itself).
+                let mut texts: Vec<(&str, &Location, Option<&str>)> = Vec::new();
+                let own_loc = r.properties_location.as_deref().unwrap_or(&r.location);
+                let entry = r.properties.node();
+                if let Some(d) = &r.description {
+                    texts.push((d, own_loc, None));
                 }
-            }
-            let mut found = Vec::new();
-            for (text, loc, node) in texts {
-                for call in jinja::doc_refs(text) {
-                    let ours = call.package.as_deref().is_none_or(|p| p == self.package);
-                    if ours && !docs.contains(&call.name) && r.enabled {
-                        let (line, column, yaml_path) = match node {
-                            Some(n) if !n.aliased => (
-                                n.line as usize,
-                                n.column as usize,
-                                format!("{}.description", loc.yaml_path),
-                            ),
-                            _ => (loc.line, loc.column, loc.yaml_path.clone()),
-                        };
-                        missing.push(ReadError {
-                            kind: ReadErrorKind::Reference,
-                            file: loc.file.clone(),
-                            line,
-                            column,
-                            yaml_path,
-                            message: format!("doc('{}') names no docs block", call.name),
+                for c in &r.columns {
+                    if let Some(d) = &c.description {
+                        texts.push((d, &c.location, Some(&c.name)));
+                    }
+                }
+                let description_node = |column: Option<&str>| match column {
+                    None => entry.and_then(|n| n.get("description")),
+                    Some(name) => entry
+                        .and_then(|n| n.get("columns"))
+                        .and_then(|cols| cols.item_named(name))
+                        .and_then(|(_, item)| item.get("description")),
+                };
+                let mut found = Vec::new();
+                for (text, loc, column) in texts {
+                    for call in jinja::doc_refs(text) {
+                        let ours = call.package.as_deref().is_none_or(|p| p == package);
+                        if ours && !docs.contains(&call.name) && r.enabled {
+                            let (line, column, yaml_path) = match description_node(column) {
+                                Some(n) if !n.aliased() => (
+                                    n.line as usize,
+                                    n.column as usize,
+                                    format!("{}.description", loc.yaml_path),
+                                ),
+                                _ => (loc.line, loc.column, loc.yaml_path.clone()),
+                            };
+                            missing.push(ReadError {
+                                kind: ReadErrorKind::Reference,
+                                file: loc.file.to_string(),
+                                line,
+                                column,
+                                yaml_path,
+                                message: format!("doc('{}') names no docs block", call.name),
+                            });
+                        }
+                        found.push(Reference::Doc {
+                            package: call.package,
+                            name: call.name,
                         });
                     }
-                    found.push(Reference::Doc {
-                        package: call.package,
-                        name: call.name,
-                    });
                 }
-            }
-            for f in found {
-                if !r.references.contains(&f) {
-                    r.references.push(f);
+                for f in found {
+                    if !r.references.contains(&f) {
+                        r.references.push(f);
+                    }
                 }
-            }
-        }
-        self.errors.extend(missing);
+                missing
+            })
+            .collect();
+        self.errors.extend(missing.into_iter().flatten());
     }
 
     fn duplicates(&mut self) {
@@ -835,10 +858,10 @@ impl<'a> Assembler<'a> {
         let mut dups = Vec::new();
         for r in self.resources.iter().filter(|r| r.enabled) {
             if let Some(first) = seen.insert(r.unique_id.as_str(), &r.location) {
-                let loc = r.properties_location.as_ref().unwrap_or(&r.location);
+                let loc = r.properties_location.as_deref().unwrap_or(&r.location);
                 dups.push(ReadError {
                     kind: ReadErrorKind::Duplicate,
-                    file: loc.file.clone(),
+                    file: loc.file.to_string(),
                     line: loc.line,
                     column: loc.column,
                     yaml_path: loc.yaml_path.clone(),

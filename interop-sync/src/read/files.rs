@@ -104,7 +104,7 @@ pub(crate) fn apply_sql_facts(r: &mut Resource, facts: &SqlFacts) {
             table: call.table.clone(),
         });
     }
-    r.sql_config = facts.config.clone();
+    r.sql_config = facts.config.clone().into();
     r.vars = facts.vars.iter().map(|v| v.name.clone()).collect();
     if !facts.is_certain() {
         r.uncertain = Some(
@@ -143,7 +143,7 @@ pub(crate) fn block_resources(
         };
         let (line, column) = jinja::line_col(text, block.span.start);
         let location = Location {
-            file: path.to_string(),
+            file: path.into(),
             line,
             column,
             span: block.span.clone(),

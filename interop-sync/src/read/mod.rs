@@ -419,13 +419,15 @@ impl Reader {
 /// large: their indices are sorted, then each resource is swapped into place, with no second
 /// vector of resources (which raised the peak memory of a large read by tens of MiB).
 fn sorted_resources(mut resources: Vec<Resource>) -> Vec<Resource> {
-    let mut order: Vec<usize> = (0..resources.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&resources[a], &resources[b]);
-        a.unique_id
-            .cmp(&b.unique_id)
-            .then(b.enabled.cmp(&a.enabled))
-    });
+    // The sort keys sit side by side (id, disabled, position), so that comparing two of them
+    // does not visit the resources.
+    let mut keys: Vec<(&str, bool, usize)> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.unique_id.as_str(), !r.enabled, i))
+        .collect();
+    keys.par_sort_unstable();
+    let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
     // `dest[i]`: where the resource now at `i` belongs. Each swap puts one resource in place.
     let mut dest = vec![0; order.len()];
     for (position, &from) in order.iter().enumerate() {

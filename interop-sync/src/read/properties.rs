@@ -39,6 +39,11 @@ pub(crate) struct Patch<'a> {
     pub name: String,
     pub node: &'a Node,
     pub location: Location,
+    /// The entry's columns, read with the file (in parallel with other files); empty for a
+    /// versioned model, whose columns depend on its versions.
+    pub columns: Vec<Column>,
+    /// Problems in those columns, reported only if the entry finds its resource.
+    pub column_errors: Vec<ReadError>,
 }
 
 /// What a generic test is attached to, before versions are known.
@@ -80,6 +85,8 @@ pub(crate) struct PropertiesFile<'a> {
     pub root: Arc<Node>,
     pub package: &'a str,
     pub file: &'a str,
+    /// `file`, shared by every [`Location`] made in it.
+    pub shared_file: Arc<str>,
     pub fqn_dirs: Arc<[String]>,
     pub out: FileDeclarations<'a>,
 }
@@ -87,10 +94,10 @@ pub(crate) struct PropertiesFile<'a> {
 impl<'a> PropertiesFile<'a> {
     pub fn location(&self, node: &Node, yaml_path: &str) -> Location {
         Location {
-            file: self.file.to_string(),
+            file: Arc::clone(&self.shared_file),
             line: node.line as usize,
             column: node.column as usize,
-            span: node.start..node.end,
+            span: node.start()..node.end(),
             yaml_path: yaml_path.to_string(),
         }
     }
@@ -324,13 +331,7 @@ impl<'a> PropertiesFile<'a> {
         name: String,
         tests: bool,
     ) {
-        self.out.patches.push(Patch {
-            root: self.root.clone(),
-            kind,
-            name: name.clone(),
-            node: item,
-            location: self.location(item, path),
-        });
+        self.push_patch(kind, item, path, name.clone());
         if tests {
             let target = PendingTarget::Node {
                 kind,
@@ -343,13 +344,7 @@ impl<'a> PropertiesFile<'a> {
     }
 
     fn model(&mut self, item: &'a Node, path: &str, name: String) {
-        self.out.patches.push(Patch {
-            root: self.root.clone(),
-            kind: ResourceKind::Model,
-            name: name.clone(),
-            node: item,
-            location: self.location(item, path),
-        });
+        self.push_patch(ResourceKind::Model, item, path, name.clone());
         // Tests of versioned models are declared per version by the assembler, which knows the
         // versions; here only unversioned models get theirs.
         if item.get("versions").is_none() {
@@ -431,6 +426,27 @@ impl<'a> PropertiesFile<'a> {
     }
 
     /// The columns of an entry.
+    fn push_patch(&mut self, kind: ResourceKind, item: &'a Node, path: &str, name: String) {
+        let versioned =
+            kind == ResourceKind::Model && item.get("versions").and_then(Node::as_seq).is_some();
+        let errors_before = self.out.errors.len();
+        let columns = if versioned {
+            Vec::new()
+        } else {
+            self.columns(item, path)
+        };
+        let column_errors = self.out.errors.split_off(errors_before);
+        self.out.patches.push(Patch {
+            root: self.root.clone(),
+            kind,
+            name,
+            node: item,
+            location: self.location(item, path),
+            columns,
+            column_errors,
+        });
+    }
+
     pub fn columns(&mut self, item: &Node, path: &str) -> Vec<Column> {
         let Some(columns) = item.get("columns") else {
             return Vec::new();

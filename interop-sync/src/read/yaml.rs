@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use granit_parser::{Event, Options, Parser, ScalarStyle as ParserStyle};
 
 use crate::safety::Limits;
@@ -30,12 +31,12 @@ pub enum ScalarStyle {
 pub enum NodeValue {
     /// A scalar: its text after YAML escape processing, its style and its explicit tag.
     Scalar {
-        /// The text.
-        text: Box<str>,
+        /// The text (short texts, most keys and names, are stored inline).
+        text: CompactString,
         /// How it was written.
         style: ScalarStyle,
-        /// An explicit tag such as `!!str`, as its suffix.
-        tag: Option<Box<str>>,
+        /// An explicit tag such as `!!str`, as its suffix (rare: boxed to keep nodes small).
+        tag: Option<Box<CompactString>>,
     },
     /// A sequence.
     Seq(Vec<Node>),
@@ -46,23 +47,25 @@ pub enum NodeValue {
 /// One YAML node and where it was written.
 ///
 /// Parsed trees stay in the reader's cache for the life of a [`crate::read::Reader`], so a node
-/// is kept small (lines and columns as `u32`, boxed text, collections without spare capacity).
+/// is kept small: 56 bytes, with offsets, lines and columns as `u32` (files are under 2 GiB),
+/// short text inline, a tag boxed, and collections without spare capacity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// The content.
     pub value: NodeValue,
-    /// Byte offset of the first byte.
-    pub start: usize,
-    /// Byte offset just past the last byte of content.
-    pub end: usize,
+    /// Byte offset of the first byte (see [`Node::start`]).
+    start: u32,
+    /// Byte offset just past the last byte of content (see [`Node::end`]), with
+    /// [`ALIASED`] set for a copy (see [`Node::aliased`]).
+    end_and_flag: u32,
     /// 1-based line of the first byte.
     pub line: u32,
     /// 1-based column of the first byte.
     pub column: u32,
-    /// The node is a copy made by an alias (`*name`) or a `<<` merge key: its span is the
-    /// anchor's, not a place of its own, so it cannot be edited where it appears.
-    pub aliased: bool,
 }
+
+/// The bit of `Node::end_and_flag` that marks an alias copy; offsets stay below it.
+const ALIASED: u32 = 1 << 31;
 
 /// A YAML syntax or structure error, with where it happened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,6 +92,42 @@ fn path_prefix(path: &str) -> String {
 }
 
 impl Node {
+    /// Byte offset of the first byte.
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// Byte offset just past the last byte of content.
+    pub fn end(&self) -> usize {
+        (self.end_and_flag & !ALIASED) as usize
+    }
+
+    /// The node is a copy made by an alias (`*name`) or a `<<` merge key: its span is the
+    /// anchor's, not a place of its own, so it cannot be edited where it appears.
+    pub fn aliased(&self) -> bool {
+        self.end_and_flag & ALIASED != 0
+    }
+
+    fn new(value: NodeValue, start: usize, end: usize, line: usize, column: usize) -> Node {
+        // `parse` refuses texts of 2 GiB or more, so offsets fit below the flag bit.
+        Node {
+            value,
+            start: to_u32(start),
+            end_and_flag: to_u32(end) & !ALIASED,
+            line: to_u32(line),
+            column: to_u32(column),
+        }
+    }
+
+    fn set_aliased(&mut self) {
+        self.end_and_flag |= ALIASED;
+    }
+
+    /// The node's byte range in its file.
+    pub fn span(&self) -> std::ops::Range<usize> {
+        self.start()..self.end()
+    }
+
     /// The value under `key` in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
@@ -115,7 +154,7 @@ impl Node {
         let NodeValue::Scalar { text, style, tag } = &self.value else {
             return None;
         };
-        match scalar_to_json(text, *style, tag.as_deref()) {
+        match scalar_to_json(text, *style, tag.as_deref().map(CompactString::as_str)) {
             serde_json::Value::String(s) => Some(s),
             serde_json::Value::Number(n) => Some(n.to_string()),
             serde_json::Value::Bool(b) => Some(if b { "True" } else { "False" }.to_string()),
@@ -151,7 +190,7 @@ impl Node {
     pub fn is_null(&self) -> bool {
         match &self.value {
             NodeValue::Scalar { text, style, tag } => {
-                scalar_to_json(text, *style, tag.as_deref()).is_null()
+                scalar_to_json(text, *style, tag.as_deref().map(CompactString::as_str)).is_null()
             }
             _ => false,
         }
@@ -175,7 +214,9 @@ impl Node {
     /// resolves them, which is how dbt reads properties files.
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {
-            NodeValue::Scalar { text, style, tag } => scalar_to_json(text, *style, tag.as_deref()),
+            NodeValue::Scalar { text, style, tag } => {
+                scalar_to_json(text, *style, tag.as_deref().map(CompactString::as_str))
+            }
             NodeValue::Seq(items) => items.iter().map(Node::to_json).collect(),
             NodeValue::Map(entries) => {
                 let mut map = serde_json::Map::with_capacity(entries.len());
@@ -299,6 +340,16 @@ fn resolve_float(text: &str) -> Option<serde_json::Value> {
 /// Parses one YAML file into its root node (`None` for an empty file). A file with more than one
 /// document is an error, as it is for dbt.
 pub fn parse(text: &str, limits: &Limits) -> Result<Option<Node>, YamlError> {
+    // Nodes keep their offsets in 31 bits.
+    if text.len() >= ALIASED as usize {
+        return Err(YamlError {
+            message: "a YAML file of 2 GiB or more cannot be read".into(),
+            line: 1,
+            column: 1,
+            offset: 0,
+            yaml_path: String::new(),
+        });
+    }
     let mut options = Options::default();
     options.emit_comments = false;
     options.block_nesting_limit = limits.max_depth;
@@ -449,7 +500,7 @@ impl<'a> Builder<'a> {
                     ParserStyle::Literal => ScalarStyle::Literal,
                     _ => ScalarStyle::Folded,
                 };
-                let tag = tag.map(|t| tag_suffix(&format!("{t:?}")).into_boxed_str());
+                let tag = tag.map(|t| Box::new(CompactString::from(tag_suffix(&format!("{t:?}")))));
                 // The parser's span of a block scalar starts at its content and runs into the
                 // next line's indentation; a node's span covers the `|`/`>` header to the last
                 // content byte, which is what an editor replaces.
@@ -465,18 +516,17 @@ impl<'a> Builder<'a> {
                 } else {
                     line_col_before(self.text, pos, start)
                 };
-                let node = Node {
-                    value: NodeValue::Scalar {
-                        text: text.into_owned().into_boxed_str(),
+                let node = Node::new(
+                    NodeValue::Scalar {
+                        text: CompactString::from(text),
                         style,
                         tag,
                     },
                     start,
                     end,
-                    line: to_u32(line),
-                    column: to_u32(column),
-                    aliased: false,
-                };
+                    line,
+                    column,
+                );
                 self.finish(node, anchor, 1, pos)?;
             }
             Event::SequenceStart(structure, anchor, _) => {
@@ -517,16 +567,15 @@ impl<'a> Builder<'a> {
                     let items = self.items.split_off(first);
                     let end = items
                         .last()
-                        .map_or(pos.end.max(start.end), |n| n.end.max(pos.end));
+                        .map_or(pos.end.max(start.end), |n| n.end().max(pos.end));
                     let count = 1 + items.len();
-                    let node = Node {
-                        value: NodeValue::Seq(items),
-                        start: start.start,
-                        end: self.trim_end(start.start, end),
-                        line: to_u32(start.line),
-                        column: to_u32(start.column),
-                        aliased: false,
-                    };
+                    let node = Node::new(
+                        NodeValue::Seq(items),
+                        start.start,
+                        self.trim_end(start.start, end),
+                        start.line,
+                        start.column,
+                    );
                     self.finish(node, anchor, count, pos)?;
                 }
             }
@@ -541,17 +590,16 @@ impl<'a> Builder<'a> {
                     let entries = self.entries.split_off(first);
                     let end = entries
                         .last()
-                        .map_or(pos.end.max(start.end), |(_, v)| v.end.max(pos.end));
+                        .map_or(pos.end.max(start.end), |(_, v)| v.end().max(pos.end));
                     let count = 1 + entries.len() * 2;
                     let entries = self.apply_merge_keys(entries)?;
-                    let node = Node {
-                        value: NodeValue::Map(entries),
-                        start: start.start,
-                        end: self.trim_end(start.start, end),
-                        line: to_u32(start.line),
-                        column: to_u32(start.column),
-                        aliased: false,
-                    };
+                    let node = Node::new(
+                        NodeValue::Map(entries),
+                        start.start,
+                        self.trim_end(start.start, end),
+                        start.line,
+                        start.column,
+                    );
                     self.finish(node, anchor, count, pos)?;
                 }
             }
@@ -571,9 +619,8 @@ impl<'a> Builder<'a> {
                 }
                 // The copy stands where the alias is written; everything inside it belongs to
                 // the anchor, so none of it can be edited here.
+                node = Node::new(node.value, pos.start, pos.end, pos.line, pos.column);
                 mark_aliased(&mut node);
-                (node.start, node.end, node.line, node.column) =
-                    (pos.start, pos.end, to_u32(pos.line), to_u32(pos.column));
                 self.finish(node, 0, 0, pos)?;
             }
             _ => {}
@@ -664,8 +711,8 @@ impl<'a> Builder<'a> {
         let mut e = self.error(
             "a `<<` merge key needs a mapping or a list of mappings",
             Pos {
-                start: value.start,
-                end: value.end,
+                start: value.start(),
+                end: value.end(),
                 line: value.line as usize,
                 column: value.column as usize,
             },
@@ -705,8 +752,8 @@ impl<'a> Builder<'a> {
                 for (k, v) in source_entries {
                     if !merged.iter().any(|(m, _)| m.as_str() == k.as_str()) {
                         let (mut k, mut v) = (k.clone(), v.clone());
-                        k.aliased = true;
-                        v.aliased = true;
+                        k.set_aliased();
+                        v.set_aliased();
                         merged.push((k, v));
                     }
                 }
@@ -762,7 +809,7 @@ fn bytecount_newlines(text: &str) -> usize {
 }
 
 fn mark_aliased(node: &mut Node) {
-    node.aliased = true;
+    node.set_aliased();
     match &mut node.value {
         NodeValue::Scalar { .. } => {}
         NodeValue::Seq(items) => items.iter_mut().for_each(mark_aliased),
@@ -812,11 +859,11 @@ mod tests {
         let model = &root.get("models").unwrap().as_seq().unwrap()[0];
         assert_eq!((model.line, model.column), (2, 5));
         let name = model.get("name").unwrap();
-        assert_eq!(&text[name.start..name.end], "orders");
+        assert_eq!(&text[name.span()], "orders");
         let desc = model.get("description").unwrap();
-        assert_eq!(&text[desc.start..desc.end], "\"Orders\"");
+        assert_eq!(&text[desc.span()], "\"Orders\"");
         assert_eq!(
-            &text[model.start..model.end],
+            &text[model.span()],
             "name: orders\n    description: \"Orders\""
         );
     }
@@ -826,10 +873,10 @@ mod tests {
         let text = "a:\n  description: |\n    Literal\n    two\n\n  b: >- # folded\n    x\n";
         let root = parse_ok(text);
         let d = root.get("a").unwrap().get("description").unwrap();
-        assert_eq!(&text[d.start..d.end], "|\n    Literal\n    two");
+        assert_eq!(&text[d.span()], "|\n    Literal\n    two");
         assert_eq!((d.line, d.column), (2, 16));
         let b = root.get("a").unwrap().get("b").unwrap();
-        assert_eq!(&text[b.start..b.end], ">- # folded\n    x");
+        assert_eq!(&text[b.span()], ">- # folded\n    x");
     }
 
     #[test]
