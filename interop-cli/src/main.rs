@@ -92,6 +92,14 @@ enum Command {
     Resolve(sync::ResolveArgs),
 }
 
+/// The allocator. glibc's malloc grows the heap of each reading thread a page at a time, one
+/// `mprotect` call per page under the process's memory-map lock, which serialises the parallel
+/// read of a large project; with jemalloc a 10,000-model project reads about 15% faster at the
+/// same peak memory (see `scripts/bench`).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
