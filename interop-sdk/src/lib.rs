@@ -6,6 +6,7 @@
 
 pub mod bi;
 pub mod catalog;
+pub mod categories;
 pub mod elt;
 pub mod identity;
 pub mod mapping;
@@ -21,6 +22,7 @@ mod sqltext;
 pub mod state;
 
 pub use interop_sync as sync;
+pub use categories::{CATEGORIES, CategoryError, CategoryObjects};
 pub use scope::{Scope, ScopeError};
 pub use session::{
     Choice, ConflictReport, Desired, RECORD_SCHEMA, RemoteOptions, SessionError, SessionOptions,
