@@ -6,17 +6,21 @@
 //!   vendor's id and the dbt resource it maps to (`value` is the YAML entry as JSON; `sql`
 //!   inside it for SQL files);
 //! - a **category object**: `{id, category, <type>: {...}}`, the category's own object as the
-//!   SDK defines it (`interop_sdk::bi`, `observability`, `catalog`), e.g.
+//!   SDK defines it (`interop_sdk::bi`, `observability`, `catalog`, `elt`, ...), e.g.
 //!   `{id: m-1, category: bi, metric: {name: arpu, type: simple, ...}}`. The types:
 //!   - `bi`: `semantic_model`, `metric`, `saved_query`, `dashboard`, `transform`;
 //!   - `observability`: `monitor`, `description`;
-//!   - `catalog`: `annotation`.
+//!   - `catalog`: `annotation`;
+//!   - `elt`: `connector`, `transform` (ELT's: warehouse SQL);
+//!   - `orchestration`: `job`, `transform` (ELT's);
+//!   - `reverse_etl`: `sync`; `notebook`: `publication`; `ml`: `feature_set`, `prediction`;
+//!   - `product_analytics`: `activity_stream`, `semantic_model`, `metric` (BI's).
 //!
 //!   The object's own `id` is the outer `id` (it may be left out inside). The adapter maps
 //!   them into the repo itself, the way its tool would: a category object has no single dbt
 //!   resource (a metric may land inside a model's entry, a monitor is a test in a column's
 //!   list), so [`CategoryObjects`] gathers them and maps them through the SDK's category
-//!   mapping with the repo in view.
+//!   mappings ([`interop_sdk::CategoryObjects`]) with the repo in view.
 //!
 //! Every adapter receives objects exactly as the scenario wrote them and answers `list` in the
 //! same form; the runner compares them by the keys a scenario gives.
@@ -444,12 +448,16 @@ impl CategoryObjects {
                 CategoryObject::Monitor(x) => o.monitors.push(x),
                 CategoryObject::Description(x) => o.descriptions.push(x),
                 CategoryObject::Annotation(x) => o.annotations.push(x),
-                CategoryObject::Connector(x) => {
-                    o.elt.get_or_insert_with(Default::default).connectors.push(x)
-                }
-                CategoryObject::EltTransform(x) => {
-                    o.elt.get_or_insert_with(Default::default).transforms.push(x)
-                }
+                CategoryObject::Connector(x) => o
+                    .elt
+                    .get_or_insert_with(Default::default)
+                    .connectors
+                    .push(x),
+                CategoryObject::EltTransform(x) => o
+                    .elt
+                    .get_or_insert_with(Default::default)
+                    .transforms
+                    .push(x),
                 CategoryObject::Job(x) => o.jobs.push(x),
                 CategoryObject::Sync(x) => o.syncs.push(x),
                 CategoryObject::Publication(x) => o.publications.push(x),
@@ -644,8 +652,8 @@ mod tests {
             e.to_string().contains("connector: missing field `name`"),
             "{e}"
         );
-        let e = ObjectSpec::from_json(&json!({"id": "x", "category": "crm", "lead": {}}))
-            .unwrap_err();
+        let e =
+            ObjectSpec::from_json(&json!({"id": "x", "category": "crm", "lead": {}})).unwrap_err();
         assert!(e.to_string().contains("generic form"), "{e}");
     }
 

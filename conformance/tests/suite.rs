@@ -335,6 +335,32 @@ fn an_adapter_that_writes_outside_its_scope_fails_the_boundary() {
 }
 
 #[test]
+fn a_reverse_etl_adapter_that_writes_a_model_fails_the_boundary() {
+    // A reverse-ETL tool that also materialises what it sends as a model of its own.
+    let factory = AmendingFactory("reverse ETL writing a model", |dir, _| {
+        let file = "models/marts/hubspot_deals_export.sql";
+        std::fs::write(
+            dir.join(file),
+            "select order_id, order_total from {{ ref('orders') }}\n",
+        )
+        .unwrap();
+        git(dir, &["add", file]);
+    });
+    let only = Filter {
+        ids: vec!["reverse_etl.boundary-holds".into()],
+        ..Filter::default()
+    };
+    let report = run_with(&scenarios(), &factory, &only, &reader_only());
+    let why = failure_of(&report, "reverse_etl.boundary-holds");
+    assert!(
+        why.contains(
+            "step 11 (sync): vendor created model.shop.hubspot_deals_export, a model its category may not create"
+        ),
+        "{why}"
+    );
+}
+
+#[test]
 fn an_adapter_that_duplicates_on_rename_fails_the_rename_scenario() {
     // When the repo renames an object, it keeps the old one and adds the renamed resource as
     // a new object: the next sync writes the old name back next to the new one.

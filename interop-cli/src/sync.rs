@@ -18,7 +18,8 @@ use interop_sdk::sync::model::ResourceKind;
 use interop_sdk::sync::read::yaml;
 use interop_sdk::sync::safety::Limits;
 use interop_sdk::{
-    CategoryObjects, Choice, Desired, Scope, SessionError, SessionOptions, SyncPlan, SyncSession, VendorChange,
+    CategoryObjects, Choice, Desired, Scope, SessionError, SessionOptions, SyncPlan, SyncSession,
+    VendorChange,
 };
 use serde::Serialize;
 use serde_json::Value;

@@ -30,8 +30,8 @@ use crate::session::{SessionError, SyncSession, VendorChange};
 /// The vendor categories, as sessions, the CLI and the conformance suite name them.
 pub const CATEGORIES: [&str; 9] = [
     "bi",
-    "observability",
     "catalog",
+    "observability",
     "elt",
     "orchestration",
     "reverse_etl",
@@ -416,5 +416,118 @@ fn elt_after(known: &EltObjects, repo: &EltObjects, changes: &[VendorChange]) ->
         warehouse: known.warehouse.clone(),
         connectors,
         transforms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use interop_sync::model::ResourceKind;
+    use interop_sync::plan::ResourceState;
+    use serde_json::json;
+
+    use super::*;
+    use crate::elt::{Connector, Transform};
+
+    fn connector(id: &str, name: &str, description: &str) -> Connector {
+        serde_json::from_value(json!({"id": id, "name": name, "description": description})).unwrap()
+    }
+
+    fn transform(id: &str, sql: &str) -> Transform {
+        serde_json::from_value(json!({"id": id, "name": id.replace('-', "_"), "sql": sql})).unwrap()
+    }
+
+    fn state(kind: ResourceKind, name: &str) -> ResourceState {
+        ResourceState {
+            kind,
+            name: name.into(),
+            value: json!({"name": name}),
+            file: None,
+        }
+    }
+
+    #[test]
+    fn elt_objects_take_the_repo_only_where_a_change_touches_them() {
+        let known = EltObjects {
+            connectors: vec![
+                connector("c-hub", "hubspot", "tool"),
+                connector("c-new", "stripe_eu", "proposed, not merged"),
+            ],
+            transforms: vec![
+                transform("t-edited", "select 1"),
+                transform("t-proposed", "select 2"),
+                transform("t-gone", "select 3"),
+            ],
+            ..EltObjects::default()
+        };
+        let repo = EltObjects {
+            connectors: vec![
+                connector("c-hub", "hubspot", "customer"),
+                connector("source:shop_db", "shop_db", "hand-written"),
+                connector("source:snowplow", "snowplow", "hand-written, untouched"),
+            ],
+            transforms: vec![transform("t-edited", "select 10")],
+            ..EltObjects::default()
+        };
+        let changes = vec![
+            VendorChange::Updated {
+                id: "c-hub/companies".into(),
+                unique_id: "source.shop.hubspot.companies".into(),
+                fields: vec!["description".into()],
+                state: state(ResourceKind::Source, "companies"),
+            },
+            VendorChange::Created {
+                id: "source.shop.shop_db.orders".into(),
+                unique_id: "source.shop.shop_db.orders".into(),
+                state: state(ResourceKind::Source, "orders"),
+            },
+            VendorChange::Updated {
+                id: "t-edited".into(),
+                unique_id: "model.shop.t_edited".into(),
+                fields: vec!["sql".into()],
+                state: state(ResourceKind::Model, "t_edited"),
+            },
+            VendorChange::Deleted {
+                id: "t-gone".into(),
+                unique_id: "model.shop.t_gone".into(),
+            },
+        ];
+        let after = elt_after(&known, &repo, &changes);
+        let described: Vec<(&str, &str)> = after
+            .connectors
+            .iter()
+            .map(|c| (c.id.as_str(), c.description.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                ("c-hub", "customer"),
+                ("c-new", "proposed, not merged"),
+                ("source:shop_db", "hand-written"),
+            ]
+        );
+        let sql: Vec<(&str, &str)> = after
+            .transforms
+            .iter()
+            .map(|t| (t.id.as_str(), t.sql.as_str()))
+            .collect();
+        assert_eq!(sql, [("t-edited", "select 10"), ("t-proposed", "select 2")]);
+    }
+
+    #[test]
+    fn every_category_has_a_scope_and_a_test_of_what_it_holds() {
+        let empty = CategoryObjects::default();
+        assert!(empty.is_empty());
+        for category in CATEGORIES {
+            assert!(crate::Scope::of_category(category).is_some(), "{category}");
+            assert!(!empty.holds(category), "{category}");
+        }
+        assert!(crate::Scope::of_category("crm").is_none());
+        let streams: CategoryObjects = serde_json::from_value(json!({
+            "streams": [{"id": "s", "name": "a", "model": "orders", "activity_id": "id",
+                         "ts": "ordered_at", "customer": "customer_id", "activity": "'x'"}],
+            "metrics": [{"id": "m", "name": "n", "type": "simple", "semantic_model": "a", "agg": "count"}]
+        }))
+        .unwrap();
+        assert!(streams.holds("product_analytics") && !streams.holds("bi"));
     }
 }

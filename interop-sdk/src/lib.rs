@@ -21,8 +21,8 @@ pub mod session;
 mod sqltext;
 pub mod state;
 
-pub use interop_sync as sync;
 pub use categories::{CATEGORIES, CategoryError, CategoryObjects};
+pub use interop_sync as sync;
 pub use scope::{Scope, ScopeError};
 pub use session::{
     Choice, ConflictReport, Desired, RECORD_SCHEMA, RemoteOptions, SessionError, SessionOptions,

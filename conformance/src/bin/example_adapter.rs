@@ -155,9 +155,7 @@ fn gathered(items: &[Item], category: &str) -> Value {
                 .entry(key.to_string())
                 .or_insert(empty);
         }
-        at.as_array_mut()
-            .expect("a list")
-            .push(item.body.clone());
+        at.as_array_mut().expect("a list").push(item.body.clone());
     }
     lists
 }
@@ -312,8 +310,10 @@ impl Tool {
         if self.items.is_empty() {
             return Ok(out);
         }
-        let objects: CategoryObjects =
-            input(serde_json::from_value(gathered(&self.items, &self.category)))?;
+        let objects: CategoryObjects = input(serde_json::from_value(gathered(
+            &self.items,
+            &self.category,
+        )))?;
         let mapped = objects.to_desired(session).map_err(category_error)?;
         if !mapped.unmapped.is_empty() {
             return Err(("input", mapped.unmapped.join("; ")));
@@ -340,12 +340,18 @@ impl Tool {
             .into_iter()
             .filter(|c| !matches!(c, VendorChange::Updated { id, .. } if in_conflict(id)))
             .collect();
-        let objects: CategoryObjects =
-            input(serde_json::from_value(gathered(&self.items, &self.category)))?;
+        let objects: CategoryObjects = input(serde_json::from_value(gathered(
+            &self.items,
+            &self.category,
+        )))?;
         let (after, _kept_as_they_were) = objects
             .after(Some(&self.category), &mapped, session)
             .map_err(category_error)?;
-        self.items = split(&input(serde_json::to_value(after))?, &self.items, &self.category);
+        self.items = split(
+            &input(serde_json::to_value(after))?,
+            &self.items,
+            &self.category,
+        );
         self.take_generic(&generic);
         Ok(())
     }
