@@ -142,22 +142,22 @@ fn an_adapter_that_drops_descriptions_fails_with_the_field_named() {
     assert!(report.table().contains("**FAIL**"));
 }
 
+/// Remembers what was put, so that `list` answers with the objects as the tool was given
+/// them: the repo's changes never reach the tool.
+fn remember_puts(request: &mut Request, memory: &mut BTreeMap<String, Vec<Value>>) {
+    if let Op::Put { vendor, objects } = &request.op {
+        let kept = memory.entry(vendor.clone()).or_default();
+        for o in objects {
+            kept.retain(|k| k["id"] != o["id"]);
+            kept.push(o.clone());
+        }
+    }
+}
+
 #[test]
 fn an_adapter_that_ignores_repo_edits_fails_the_rename_scenario() {
-    // It answers `list` with the objects as it was given them: the customer's rename never
-    // reaches the tool.
-    let factory = BrokenFactory(
-        "ignores repo edits",
-        |request: &mut Request, memory: &mut BTreeMap<String, Vec<Value>>| {
-            if let Op::Put { vendor, objects } = &request.op {
-                let kept = memory.entry(vendor.clone()).or_default();
-                for o in objects {
-                    kept.retain(|k| k["id"] != o["id"]);
-                    kept.push(o.clone());
-                }
-            }
-        },
-    );
+    // The customer's rename never reaches the tool.
+    let factory = BrokenFactory("ignores repo edits", remember_puts);
     let only = Filter {
         ids: vec!["customer-rename".into()],
         ..Filter::default()
@@ -170,6 +170,34 @@ fn an_adapter_that_ignores_repo_edits_fails_the_rename_scenario() {
         ),
         "{why}"
     );
+}
+
+#[test]
+fn an_adapter_that_ignores_repo_edits_fails_every_two_way_scenario_of_the_sdk_categories() {
+    let factory = BrokenFactory("ignores repo edits", remember_puts);
+    let two_way = [
+        "elt.transforms-two-way-as-models",
+        "elt.connectors-as-sources",
+        "orchestration.jobs-as-selectors-two-way",
+        "orchestration.transforms-two-way",
+        "reverse_etl.syncs-as-exposures",
+        "notebook.published-queries-as-analyses-two-way",
+        "ml.feature-sets-and-predictions-two-way",
+        "product_analytics.activity-schema-and-metrics",
+    ];
+    let only = Filter {
+        ids: two_way.map(String::from).to_vec(),
+        ..Filter::default()
+    };
+    let report = run_with(&scenarios(), &factory, &only, &reader_only());
+    assert_eq!(report.scenarios.len(), two_way.len(), "{}", report.table());
+    for id in two_way {
+        let why = failure_of(&report, id);
+        assert!(
+            why.contains("(pull): expected vendor's objects to include"),
+            "{id}: {why}"
+        );
+    }
 }
 
 #[test]

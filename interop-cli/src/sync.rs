@@ -636,7 +636,7 @@ fn updated_state(
 ) -> anyhow::Result<StateFile> {
     let (after, errors) = file.categories.after(None, changes, session)?;
     for e in &errors {
-        eprintln!("warning: kept as it was: {e}");
+        eprintln!("warning: {e} (the object is kept as the state file has it)");
     }
     file.categories = after;
     let adopt = file.categories.is_empty();
