@@ -5,7 +5,8 @@ It speaks the adapter protocol (interop.conformance/v1, conformance/README.md) o
 and keeps the "tool" as a list of objects per vendor. Each sync writes the objects to a state
 file and runs `interop apply --push --json`; `pull` and `resolve` are the commands of the same
 name. Category objects (`{id, category, metric: {...}}`) go into the state file's lists
-(`metrics:`, `monitors:`, `annotations:` ...), and come back through `--out`, which writes the
+(`metrics:`, `monitors:`, `annotations:`, `jobs:`, `elt: {connectors: ...}` ...), and come back
+through `--out`, which writes the
 lists again after the repo's changes. Nothing here is Rust: any language that can run a command and read JSON can integrate.
 
     interop conformance --adapter "python3 conformance/adapters/cli_adapter.py"
@@ -72,17 +73,31 @@ def set_field(value, path, new):
             at = found
 
 
-# Each category object type, its list in the state file, and its category.
+# Each category object type and category, and its list in the state file (`elt.connectors`:
+# the `connectors` list under `elt:`). A type may serve several categories.
 TYPES = {
-    "semantic_model": ("semantic_models", "bi"),
-    "metric": ("metrics", "bi"),
-    "saved_query": ("saved_queries", "bi"),
-    "dashboard": ("dashboards", "bi"),
-    "transform": ("transforms", "bi"),
-    "monitor": ("monitors", "observability"),
-    "description": ("descriptions", "observability"),
-    "annotation": ("annotations", "catalog"),
+    ("semantic_model", "bi"): "semantic_models",
+    ("metric", "bi"): "metrics",
+    ("saved_query", "bi"): "saved_queries",
+    ("dashboard", "bi"): "dashboards",
+    ("transform", "bi"): "transforms",
+    ("monitor", "observability"): "monitors",
+    ("description", "observability"): "descriptions",
+    ("annotation", "catalog"): "annotations",
+    ("connector", "elt"): "elt.connectors",
+    ("transform", "elt"): "elt.transforms",
+    ("job", "orchestration"): "jobs",
+    ("transform", "orchestration"): "elt.transforms",
+    ("sync", "reverse_etl"): "syncs",
+    ("publication", "notebook"): "publications",
+    ("feature_set", "ml"): "feature_sets",
+    ("prediction", "ml"): "predictions",
+    ("activity_stream", "product_analytics"): "streams",
+    ("semantic_model", "product_analytics"): "semantic_models",
+    ("metric", "product_analytics"): "metrics",
 }
+CATEGORIES = ["bi", "observability", "catalog", "elt", "orchestration", "reverse_etl", "notebook",
+              "ml", "product_analytics"]
 # Known by target and column rather than by an id.
 BY_TARGET = ("description", "annotation")
 
@@ -99,10 +114,10 @@ class Tool:
 
     def put_item(self, o):
         kinds = [k for k in o if k not in ("id", "category")]
-        if len(kinds) != 1 or kinds[0] not in TYPES:
+        if len(kinds) != 1 or not any(kind == kinds[0] for kind, _ in TYPES):
             raise Failure("input", f"object {o.get('id')}: one object type, found {kinds}")
         kind = kinds[0]
-        if TYPES[kind][1] != self.category or o["category"] != self.category:
+        if (kind, self.category) not in TYPES or o["category"] != self.category:
             raise Failure("input", f"object {o['id']}: a {self.category} tool has no {kind} objects")
         body = dict(o[kind])
         if kind not in BY_TARGET:
@@ -119,7 +134,11 @@ class Tool:
     def state(self):
         state = {"objects": list(self.objects.values())}
         for kind, body in self.items.values():
-            state.setdefault(TYPES[kind][0], []).append(body)
+            *parents, key = TYPES[(kind, self.category)].split(".")
+            at = state
+            for parent in parents:
+                at = at.setdefault(parent, {})
+            at.setdefault(key, []).append(body)
         return state
 
     def take_items(self, path):
@@ -128,8 +147,13 @@ class Tool:
             after = json.load(f)
         before = self.items
         self.items = {}
-        for kind, (key, _category) in TYPES.items():
-            for body in after.get(key, []):
+        for (kind, category), where in TYPES.items():
+            if category != self.category:
+                continue
+            at = after
+            for key in where.split("."):
+                at = at.get(key) or {}
+            for body in at or []:
                 if kind in BY_TARGET:
                     same = [oid for oid, (k, b) in before.items() if k == kind
                             and b["target"] == body["target"] and b.get("column") == body.get("column")]
@@ -210,7 +234,7 @@ def handle(tools, request):
     op = request["op"]
     if op == "hello":
         return {"protocol": "interop.conformance/v1", "name": "example adapter (Python, interop CLI)",
-                "categories": ["bi", "catalog", "observability"]}
+                "categories": CATEGORIES}
     if op == "shutdown":
         return {}
     vendor = request["vendor"]

@@ -6,30 +6,39 @@
 //!   vendor's id and the dbt resource it maps to (`value` is the YAML entry as JSON; `sql`
 //!   inside it for SQL files);
 //! - a **category object**: `{id, category, <type>: {...}}`, the category's own object as the
-//!   SDK defines it (`interop_sdk::bi`, `observability`, `catalog`), e.g.
+//!   SDK defines it (`interop_sdk::bi`, `observability`, `catalog`, `elt`, ...), e.g.
 //!   `{id: m-1, category: bi, metric: {name: arpu, type: simple, ...}}`. The types:
 //!   - `bi`: `semantic_model`, `metric`, `saved_query`, `dashboard`, `transform`;
 //!   - `observability`: `monitor`, `description`;
-//!   - `catalog`: `annotation`.
+//!   - `catalog`: `annotation`;
+//!   - `elt`: `connector`, `transform` (ELT's: warehouse SQL);
+//!   - `orchestration`: `job`, `transform` (ELT's);
+//!   - `reverse_etl`: `sync`; `notebook`: `publication`; `ml`: `feature_set`, `prediction`;
+//!   - `product_analytics`: `activity_stream`, `semantic_model`, `metric` (BI's).
 //!
 //!   The object's own `id` is the outer `id` (it may be left out inside). The adapter maps
 //!   them into the repo itself, the way its tool would: a category object has no single dbt
 //!   resource (a metric may land inside a model's entry, a monitor is a test in a column's
 //!   list), so [`CategoryObjects`] gathers them and maps them through the SDK's category
-//!   mapping with the repo in view.
+//!   mappings ([`interop_sdk::CategoryObjects`]) with the repo in view.
 //!
 //! Every adapter receives objects exactly as the scenario wrote them and answers `list` in the
 //! same form; the runner compares them by the keys a scenario gives.
 
 use std::collections::BTreeMap;
 
-use interop_sdk::bi::{self, BiObjects, RepoInfo};
-use interop_sdk::catalog::{Annotation, Catalog};
-use interop_sdk::mapping::RepoView;
-use interop_sdk::observability::{self, Monitor, Observability};
+use interop_sdk::bi;
+use interop_sdk::catalog::Annotation;
+use interop_sdk::elt;
+use interop_sdk::ml::{FeatureSet, Prediction};
+use interop_sdk::notebook::Publication;
+use interop_sdk::observability::{self, Monitor};
+use interop_sdk::orchestration::Job;
+use interop_sdk::product_analytics::ActivityStream;
+use interop_sdk::reverse_etl;
 use interop_sdk::sync::model::ResourceKind;
 use interop_sdk::sync::plan::ResourceState;
-use interop_sdk::{Desired, SessionError, SyncSession, VendorChange};
+use interop_sdk::{CategoryError, Desired, SessionError, SyncSession, VendorChange};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -54,9 +63,9 @@ pub struct GenericObject {
 /// A category's own object (the SDK's type), by its type key on the wire.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CategoryObject {
-    /// `bi` / `semantic_model`.
+    /// `bi` or `product_analytics` / `semantic_model`.
     SemanticModel(bi::SemanticModel),
-    /// `bi` / `metric`.
+    /// `bi` or `product_analytics` / `metric`.
     Metric(bi::Metric),
     /// `bi` / `saved_query`.
     SavedQuery(bi::SavedQuery),
@@ -70,10 +79,27 @@ pub enum CategoryObject {
     Description(observability::Description),
     /// `catalog` / `annotation` (keyed by its target and column, not by an id).
     Annotation(Annotation),
+    /// `elt` / `connector`.
+    Connector(elt::Connector),
+    /// `elt` / `transform` (warehouse SQL, not the BI transform).
+    EltTransform(elt::Transform),
+    /// `orchestration` / `job`.
+    Job(Job),
+    /// `reverse_etl` / `sync`.
+    Sync(reverse_etl::Sync),
+    /// `notebook` / `publication`.
+    Publication(Publication),
+    /// `ml` / `feature_set`.
+    FeatureSet(FeatureSet),
+    /// `ml` / `prediction`.
+    Prediction(Prediction),
+    /// `product_analytics` / `activity_stream`.
+    ActivityStream(ActivityStream),
 }
 
-/// The type keys of category objects and their categories.
-pub const CATEGORY_TYPES: [(&str, &str); 8] = [
+/// The type keys of category objects and the categories they belong to (a type key may serve
+/// several: `transform` is BI's and ELT's, `metric` BI's and product analytics').
+pub const CATEGORY_TYPES: [(&str, &str); 19] = [
     ("semantic_model", "bi"),
     ("metric", "bi"),
     ("saved_query", "bi"),
@@ -82,30 +108,52 @@ pub const CATEGORY_TYPES: [(&str, &str); 8] = [
     ("monitor", "observability"),
     ("description", "observability"),
     ("annotation", "catalog"),
+    ("connector", "elt"),
+    ("transform", "elt"),
+    ("job", "orchestration"),
+    ("sync", "reverse_etl"),
+    ("publication", "notebook"),
+    ("feature_set", "ml"),
+    ("prediction", "ml"),
+    ("activity_stream", "product_analytics"),
+    ("semantic_model", "product_analytics"),
+    ("metric", "product_analytics"),
+    ("transform", "orchestration"),
 ];
 
 impl CategoryObject {
-    /// The type key (`metric`, `monitor` ...).
+    /// The type key (`metric`, `monitor`, `job` ...).
     pub fn type_key(&self) -> &'static str {
         match self {
             CategoryObject::SemanticModel(_) => "semantic_model",
             CategoryObject::Metric(_) => "metric",
             CategoryObject::SavedQuery(_) => "saved_query",
             CategoryObject::Dashboard(_) => "dashboard",
-            CategoryObject::Transform(_) => "transform",
+            CategoryObject::Transform(_) | CategoryObject::EltTransform(_) => "transform",
             CategoryObject::Monitor(_) => "monitor",
             CategoryObject::Description(_) => "description",
             CategoryObject::Annotation(_) => "annotation",
+            CategoryObject::Connector(_) => "connector",
+            CategoryObject::Job(_) => "job",
+            CategoryObject::Sync(_) => "sync",
+            CategoryObject::Publication(_) => "publication",
+            CategoryObject::FeatureSet(_) => "feature_set",
+            CategoryObject::Prediction(_) => "prediction",
+            CategoryObject::ActivityStream(_) => "activity_stream",
         }
     }
 
-    /// The category (`bi`, `observability`, `catalog`).
-    pub fn category(&self) -> &'static str {
+    /// Whether a tool of `category` holds objects of this type.
+    pub fn belongs_to(&self, category: &str) -> bool {
         let key = self.type_key();
-        CATEGORY_TYPES
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or("", |(_, c)| c)
+        let elt_transform = matches!(self, CategoryObject::EltTransform(_));
+        let bi_transform = matches!(self, CategoryObject::Transform(_));
+        CATEGORY_TYPES.iter().any(|(k, c)| {
+            *k == key
+                && *c == category
+                && !(elt_transform && *c == "bi")
+                && !(bi_transform && *c != "bi")
+        })
     }
 
     fn payload(&self) -> Value {
@@ -118,6 +166,14 @@ impl CategoryObject {
             CategoryObject::Monitor(o) => serde_json::to_value(o),
             CategoryObject::Description(o) => serde_json::to_value(o),
             CategoryObject::Annotation(o) => serde_json::to_value(o),
+            CategoryObject::Connector(o) => serde_json::to_value(o),
+            CategoryObject::EltTransform(o) => serde_json::to_value(o),
+            CategoryObject::Job(o) => serde_json::to_value(o),
+            CategoryObject::Sync(o) => serde_json::to_value(o),
+            CategoryObject::Publication(o) => serde_json::to_value(o),
+            CategoryObject::FeatureSet(o) => serde_json::to_value(o),
+            CategoryObject::Prediction(o) => serde_json::to_value(o),
+            CategoryObject::ActivityStream(o) => serde_json::to_value(o),
         };
         let mut value = value.unwrap_or(Value::Null);
         if let Value::Object(map) = &mut value {
@@ -126,7 +182,12 @@ impl CategoryObject {
         value
     }
 
-    fn read(key: &str, id: &str, mut payload: Value) -> Result<CategoryObject, String> {
+    fn read(
+        key: &str,
+        category: &str,
+        id: &str,
+        mut payload: Value,
+    ) -> Result<CategoryObject, String> {
         let with_id = !matches!(key, "description" | "annotation");
         if let Value::Object(map) = &mut payload {
             match map.get("id") {
@@ -146,23 +207,27 @@ impl CategoryObject {
         } else {
             return Err(format!("'{key}' must be a mapping"));
         }
-        let e = |e: serde_json::Error| format!("{key}: {e}");
-        Ok(match key {
-            "semantic_model" => {
-                CategoryObject::SemanticModel(serde_json::from_value(payload).map_err(e)?)
-            }
-            "metric" => CategoryObject::Metric(serde_json::from_value(payload).map_err(e)?),
-            "saved_query" => {
-                CategoryObject::SavedQuery(serde_json::from_value(payload).map_err(e)?)
-            }
-            "dashboard" => CategoryObject::Dashboard(serde_json::from_value(payload).map_err(e)?),
-            "transform" => CategoryObject::Transform(serde_json::from_value(payload).map_err(e)?),
-            "monitor" => CategoryObject::Monitor(serde_json::from_value(payload).map_err(e)?),
-            "description" => {
-                CategoryObject::Description(serde_json::from_value(payload).map_err(e)?)
-            }
-            "annotation" => CategoryObject::Annotation(serde_json::from_value(payload).map_err(e)?),
-            other => return Err(format!("unknown object type '{other}'")),
+        fn parse<T: serde::de::DeserializeOwned>(key: &str, payload: Value) -> Result<T, String> {
+            serde_json::from_value(payload).map_err(|e| format!("{key}: {e}"))
+        }
+        Ok(match (key, category) {
+            ("semantic_model", _) => CategoryObject::SemanticModel(parse(key, payload)?),
+            ("metric", _) => CategoryObject::Metric(parse(key, payload)?),
+            ("saved_query", _) => CategoryObject::SavedQuery(parse(key, payload)?),
+            ("dashboard", _) => CategoryObject::Dashboard(parse(key, payload)?),
+            ("transform", "bi") => CategoryObject::Transform(parse(key, payload)?),
+            ("transform", _) => CategoryObject::EltTransform(parse(key, payload)?),
+            ("monitor", _) => CategoryObject::Monitor(parse(key, payload)?),
+            ("description", _) => CategoryObject::Description(parse(key, payload)?),
+            ("annotation", _) => CategoryObject::Annotation(parse(key, payload)?),
+            ("connector", _) => CategoryObject::Connector(parse(key, payload)?),
+            ("job", _) => CategoryObject::Job(parse(key, payload)?),
+            ("sync", _) => CategoryObject::Sync(parse(key, payload)?),
+            ("publication", _) => CategoryObject::Publication(parse(key, payload)?),
+            ("feature_set", _) => CategoryObject::FeatureSet(parse(key, payload)?),
+            ("prediction", _) => CategoryObject::Prediction(parse(key, payload)?),
+            ("activity_stream", _) => CategoryObject::ActivityStream(parse(key, payload)?),
+            (other, _) => return Err(format!("unknown object type '{other}'")),
         })
     }
 }
@@ -176,6 +241,8 @@ pub enum ObjectSpec {
     Category {
         /// The tool's id for the object.
         id: String,
+        /// The category it was written for (`bi`, `elt`, `product_analytics` ...).
+        category: String,
         /// The object.
         object: Box<CategoryObject>,
     },
@@ -220,7 +287,8 @@ impl ObjectSpec {
                 .collect();
             if types.is_empty() {
                 return Err(fail(format!(
-                    "no category objects for '{category}' (bi, observability, catalog; other categories use the generic form {{id, kind, name, value, file?}})"
+                    "no category objects for '{category}' (the categories are {}; the generic form is {{id, kind, name, value, file?}})",
+                    interop_sdk::CATEGORIES.join(", ")
                 )));
             }
             let others: Vec<&String> = map
@@ -239,9 +307,11 @@ impl ObjectSpec {
                     types.join(", ")
                 )));
             }
-            let object = CategoryObject::read(key, &id, map[key.as_str()].clone()).map_err(fail)?;
+            let object = CategoryObject::read(key, category, &id, map[key.as_str()].clone())
+                .map_err(fail)?;
             return Ok(ObjectSpec::Category {
                 id,
+                category: category.to_string(),
                 object: Box::new(object),
             });
         }
@@ -302,10 +372,14 @@ impl ObjectSpec {
     pub fn to_json(&self) -> Value {
         match self {
             ObjectSpec::Generic(g) => serde_json::to_value(g).unwrap_or(Value::Null),
-            ObjectSpec::Category { id, object } => {
+            ObjectSpec::Category {
+                id,
+                category,
+                object,
+            } => {
                 let mut map = Map::new();
                 map.insert("id".into(), Value::String(id.clone()));
-                map.insert("category".into(), Value::String(object.category().into()));
+                map.insert("category".into(), Value::String(category.clone()));
                 map.insert(object.type_key().into(), object.payload());
                 Value::Object(map)
             }
@@ -330,16 +404,13 @@ pub enum MapError {
     Invalid(String),
 }
 
-/// A tool's category objects, gathered per category for the SDK's mappings; the ids of the
-/// objects the SDK keys by target (descriptions, annotations) are kept aside.
+/// A tool's category objects, gathered for the SDK's mappings
+/// ([`interop_sdk::CategoryObjects`]); the ids of the objects the SDK keys by target
+/// (descriptions, annotations) are kept aside.
 #[derive(Debug, Default)]
 pub struct CategoryObjects {
-    /// BI objects.
-    pub bi: BiObjects,
-    /// Monitors and descriptions.
-    pub observability: Observability,
-    /// Annotations.
-    pub catalog: Catalog,
+    /// The objects, as the SDK holds them.
+    pub objects: interop_sdk::CategoryObjects,
     /// The tool's id of each description and annotation, by (type, target, column).
     keyed: BTreeMap<(String, String, Option<String>), String>,
 }
@@ -360,22 +431,39 @@ impl CategoryObjects {
     /// Gathers the category objects among `objects`.
     pub fn gather<'a>(objects: impl IntoIterator<Item = &'a ObjectSpec>) -> CategoryObjects {
         let mut out = CategoryObjects::default();
+        let o = &mut out.objects;
         for spec in objects {
-            let ObjectSpec::Category { id, object } = spec else {
+            let ObjectSpec::Category { id, object, .. } = spec else {
                 continue;
             };
             if let Some(key) = target_key(object) {
                 out.keyed.insert(key, id.clone());
             }
             match (**object).clone() {
-                CategoryObject::SemanticModel(o) => out.bi.semantic_models.push(o),
-                CategoryObject::Metric(o) => out.bi.metrics.push(o),
-                CategoryObject::SavedQuery(o) => out.bi.saved_queries.push(o),
-                CategoryObject::Dashboard(o) => out.bi.dashboards.push(o),
-                CategoryObject::Transform(o) => out.bi.transforms.push(o),
-                CategoryObject::Monitor(o) => out.observability.monitors.push(o),
-                CategoryObject::Description(o) => out.observability.descriptions.push(o),
-                CategoryObject::Annotation(o) => out.catalog.annotations.push(o),
+                CategoryObject::SemanticModel(x) => o.bi.semantic_models.push(x),
+                CategoryObject::Metric(x) => o.bi.metrics.push(x),
+                CategoryObject::SavedQuery(x) => o.bi.saved_queries.push(x),
+                CategoryObject::Dashboard(x) => o.bi.dashboards.push(x),
+                CategoryObject::Transform(x) => o.bi.transforms.push(x),
+                CategoryObject::Monitor(x) => o.monitors.push(x),
+                CategoryObject::Description(x) => o.descriptions.push(x),
+                CategoryObject::Annotation(x) => o.annotations.push(x),
+                CategoryObject::Connector(x) => o
+                    .elt
+                    .get_or_insert_with(Default::default)
+                    .connectors
+                    .push(x),
+                CategoryObject::EltTransform(x) => o
+                    .elt
+                    .get_or_insert_with(Default::default)
+                    .transforms
+                    .push(x),
+                CategoryObject::Job(x) => o.jobs.push(x),
+                CategoryObject::Sync(x) => o.syncs.push(x),
+                CategoryObject::Publication(x) => o.publications.push(x),
+                CategoryObject::FeatureSet(x) => o.feature_sets.push(x),
+                CategoryObject::Prediction(x) => o.predictions.push(x),
+                CategoryObject::ActivityStream(x) => o.streams.push(x),
             }
         }
         out
@@ -383,39 +471,18 @@ impl CategoryObjects {
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.bi == BiObjects::default()
-            && self.observability == Observability::default()
-            && self.catalog == Catalog::default()
+        self.objects.is_empty()
     }
 
-    /// What the SDK syncs for them, mapped for the repo of `session` (its main branch).
+    /// What the SDK syncs for them, mapped for the repo of `session` (its main branch). An
+    /// ELT transform the SDK cannot map (a table that is neither a source nor a model) is an
+    /// error here: a tool in a scenario says what it means.
     pub fn to_desired(&self, session: &SyncSession) -> Result<Vec<Desired>, MapError> {
-        let mut out = Vec::new();
-        if self.bi != BiObjects::default() {
-            let repo = RepoInfo::read(session)?;
-            out.extend(bi::to_desired(&self.bi, &repo).map_err(|e| match e {
-                bi::BiError::Session(e) => MapError::Session(e),
-                other => MapError::Invalid(other.to_string()),
-            })?);
+        let mapped = self.objects.to_desired(session).map_err(map_error)?;
+        if !mapped.unmapped.is_empty() {
+            return Err(MapError::Invalid(mapped.unmapped.join("; ")));
         }
-        if self.observability != Observability::default() || self.catalog != Catalog::default() {
-            let view = RepoView::read(session)?;
-            if self.observability != Observability::default() {
-                out.extend(
-                    self.observability
-                        .to_desired(&view)
-                        .map_err(|e| MapError::Invalid(e.to_string()))?,
-                );
-            }
-            if self.catalog != Catalog::default() {
-                out.extend(
-                    self.catalog
-                        .to_desired(&view)
-                        .map_err(|e| MapError::Invalid(e.to_string()))?,
-                );
-            }
-        }
-        Ok(out)
+        Ok(mapped.desired)
     }
 
     /// The objects after the repo's `changes` (from a sync or a pull), each category through
@@ -427,51 +494,36 @@ impl CategoryObjects {
         changes: &[VendorChange],
         session: &SyncSession,
     ) -> Result<Vec<ObjectSpec>, MapError> {
-        let mut bi_objects = self.bi.clone();
-        let mut observability = self.observability.clone();
-        let mut catalog = self.catalog.clone();
-        match category {
-            "bi" => {
-                let repo = RepoInfo::read(session)?;
-                bi_objects = bi::apply_changes(&self.bi, &repo, changes)
-                    .map_err(|e| MapError::Invalid(e.to_string()))?;
-            }
-            "observability" => {
-                let view = RepoView::read(session)?;
-                let mine = observability.changes(changes, &view);
-                observability.apply(&mine);
-            }
-            "catalog" => {
-                let view = RepoView::read(session)?;
-                let mine = catalog.changes(changes, &view);
-                catalog.apply(&mine);
-            }
-            _ => {}
-        }
+        let (after, _kept) = self
+            .objects
+            .after(Some(category), changes, session)
+            .map_err(map_error)?;
         let mut out = Vec::new();
         let mut push = |object: CategoryObject, id: String| {
             out.push(ObjectSpec::Category {
                 id,
+                category: category.to_string(),
                 object: Box::new(object),
             });
         };
-        for o in bi_objects.semantic_models {
-            push(CategoryObject::SemanticModel(o.clone()), o.id);
+        let bi = after.bi;
+        for x in bi.semantic_models {
+            push(CategoryObject::SemanticModel(x.clone()), x.id);
         }
-        for o in bi_objects.metrics {
-            push(CategoryObject::Metric(o.clone()), o.id);
+        for x in bi.metrics {
+            push(CategoryObject::Metric(x.clone()), x.id);
         }
-        for o in bi_objects.saved_queries {
-            push(CategoryObject::SavedQuery(o.clone()), o.id);
+        for x in bi.saved_queries {
+            push(CategoryObject::SavedQuery(x.clone()), x.id);
         }
-        for o in bi_objects.dashboards {
-            push(CategoryObject::Dashboard(o.clone()), o.id);
+        for x in bi.dashboards {
+            push(CategoryObject::Dashboard(x.clone()), x.id);
         }
-        for o in bi_objects.transforms {
-            push(CategoryObject::Transform(o.clone()), o.id);
+        for x in bi.transforms {
+            push(CategoryObject::Transform(x.clone()), x.id);
         }
-        for o in observability.monitors {
-            push(CategoryObject::Monitor(o.clone()), o.id);
+        for x in after.monitors {
+            push(CategoryObject::Monitor(x.clone()), x.id);
         }
         let keyed = |object: CategoryObject, prefix: &str| {
             let key = target_key(&object).expect("keyed by target");
@@ -485,15 +537,47 @@ impl CategoryObjects {
                 });
             (object, id)
         };
-        for o in observability.descriptions {
-            let (object, id) = keyed(CategoryObject::Description(o), "description");
+        for x in after.descriptions {
+            let (object, id) = keyed(CategoryObject::Description(x), "description");
             push(object, id);
         }
-        for o in catalog.annotations {
-            let (object, id) = keyed(CategoryObject::Annotation(o), "annotation");
+        for x in after.annotations {
+            let (object, id) = keyed(CategoryObject::Annotation(x), "annotation");
             push(object, id);
+        }
+        let elt = after.elt.unwrap_or_default();
+        for x in elt.connectors {
+            push(CategoryObject::Connector(x.clone()), x.id);
+        }
+        for x in elt.transforms {
+            push(CategoryObject::EltTransform(x.clone()), x.id);
+        }
+        for x in after.jobs {
+            push(CategoryObject::Job(x.clone()), x.id);
+        }
+        for x in after.syncs {
+            push(CategoryObject::Sync(x.clone()), x.id);
+        }
+        for x in after.publications {
+            push(CategoryObject::Publication(x.clone()), x.id);
+        }
+        for x in after.feature_sets {
+            push(CategoryObject::FeatureSet(x.clone()), x.id);
+        }
+        for x in after.predictions {
+            push(CategoryObject::Prediction(x.clone()), x.id);
+        }
+        for x in after.streams {
+            push(CategoryObject::ActivityStream(x.clone()), x.id);
         }
         Ok(out)
+    }
+}
+
+fn map_error(e: CategoryError) -> MapError {
+    match e {
+        CategoryError::Session(e) => MapError::Session(e),
+        CategoryError::Invalid(message) => MapError::Invalid(message),
     }
 }
 
@@ -564,7 +648,37 @@ mod tests {
         );
         let e = ObjectSpec::from_json(&json!({"id": "x", "category": "elt", "connector": {}}))
             .unwrap_err();
+        assert!(
+            e.to_string().contains("connector: missing field `name`"),
+            "{e}"
+        );
+        let e =
+            ObjectSpec::from_json(&json!({"id": "x", "category": "crm", "lead": {}})).unwrap_err();
         assert!(e.to_string().contains("generic form"), "{e}");
+    }
+
+    #[test]
+    fn one_type_key_serves_several_categories() {
+        let sql = "select id from raw.shop.orders";
+        let elt = ObjectSpec::from_json(&json!({
+            "id": "t-1", "category": "elt", "transform": {"name": "orders_copy", "sql": sql}
+        }))
+        .unwrap();
+        let ObjectSpec::Category { object, .. } = &elt else {
+            panic!("{elt:?}");
+        };
+        assert!(matches!(object.as_ref(), CategoryObject::EltTransform(t) if t.sql == sql));
+        assert!(object.belongs_to("elt") && object.belongs_to("orchestration"));
+        assert!(!object.belongs_to("bi"));
+        let stream_metric = json!({
+            "id": "m-1", "category": "product_analytics",
+            "metric": {"name": "orders_placed", "type": "simple", "semantic_model": "activities", "agg": "count"}
+        });
+        let spec = ObjectSpec::from_json(&stream_metric).unwrap();
+        assert_eq!(spec.to_json(), stream_metric);
+        let gathered = CategoryObjects::gather([&elt, &spec]);
+        assert_eq!(gathered.objects.elt.as_ref().unwrap().transforms.len(), 1);
+        assert_eq!(gathered.objects.bi.metrics.len(), 1);
     }
 
     #[test]
@@ -591,7 +705,7 @@ mod tests {
         let spec = ObjectSpec::from_json(&wire).unwrap();
         assert_eq!(spec.to_json(), wire);
         let gathered = CategoryObjects::gather([&spec]);
-        assert_eq!(gathered.catalog.annotations.len(), 1);
+        assert_eq!(gathered.objects.annotations.len(), 1);
         assert!(!gathered.is_empty());
 
         let e = ObjectSpec::from_json(&json!({

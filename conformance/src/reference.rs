@@ -27,16 +27,11 @@ use crate::protocol::{ErrorKind, Op, PROTOCOL, Request, Response};
 
 /// The categories the reference implements, and their scopes.
 pub fn reference_scope(category: &str) -> Option<Scope> {
-    Some(match category {
-        "bi" => Scope::bi(),
-        "catalog" => Scope::catalog(),
-        "observability" => Scope::observability(),
-        _ => return None,
-    })
+    Scope::of_category(category)
 }
 
-/// The categories the reference implements.
-pub const CATEGORIES: [&str; 3] = ["bi", "catalog", "observability"];
+/// The categories the reference implements: every category of the SDK.
+pub const CATEGORIES: [&str; 9] = interop_sdk::CATEGORIES;
 
 /// The project name the reference gives a repository it creates.
 pub const SCAFFOLD_PROJECT: &str = "analytics";
@@ -167,16 +162,19 @@ impl ReferenceVendor {
             .map_err(|e| (ErrorKind::Input, e.to_string()))?;
         let v = self.vendor(vendor)?;
         for spec in &specs {
-            if let ObjectSpec::Category { id, object } = spec
-                && object.category() != v.category
+            if let ObjectSpec::Category {
+                id,
+                category,
+                object,
+            } = spec
+                && (*category != v.category || !object.belongs_to(&v.category))
             {
                 return Err((
                     ErrorKind::Input,
                     format!(
-                        "object {id}: a {} tool has no {} objects (they belong to {})",
+                        "object {id}: a {} tool has no {} objects (this one is written for {category})",
                         v.category,
                         object.type_key(),
-                        object.category()
                     ),
                 ));
             }

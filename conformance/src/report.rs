@@ -386,4 +386,33 @@ mod tests {
         insta::assert_snapshot!("table", report.table());
         insta::assert_snapshot!("junit", report.junit());
     }
+
+    #[test]
+    fn every_category_of_the_sdk_has_a_summary_line() {
+        let mut report = report();
+        report.scenarios = interop_sdk::CATEGORIES
+            .iter()
+            .map(|c| scenario(&format!("{c}.x"), c, Level::Reference, Outcome::Passed))
+            .collect();
+        report.scenarios.push(scenario(
+            "elt.staging",
+            "elt",
+            Level::NiceToHave,
+            Outcome::Failed,
+        ));
+        assert_eq!(
+            report.summary(),
+            [
+                "BI reference 1/1",
+                "Catalog reference 1/1",
+                "ELT reference 1/1, nice-to-have 0/1",
+                "ML reference 1/1",
+                "Notebook reference 1/1",
+                "Observability reference 1/1",
+                "Orchestration reference 1/1",
+                "Product analytics reference 1/1",
+                "Reverse ETL reference 1/1",
+            ]
+        );
+    }
 }

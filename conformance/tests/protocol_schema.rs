@@ -182,7 +182,17 @@ fn the_example_adapters_wire_transcript_matches_the_schema() {
         .flat_map(|(r, _)| r["objects"].as_array().unwrap())
         .collect();
     assert!(objects.iter().any(|o| o.get("kind").is_some()));
-    for category in ["bi", "observability", "catalog"] {
+    for category in [
+        "bi",
+        "observability",
+        "catalog",
+        "elt",
+        "orchestration",
+        "reverse_etl",
+        "notebook",
+        "ml",
+        "product_analytics",
+    ] {
         assert!(
             objects.iter().any(|o| o["category"] == category),
             "a {category} object"
@@ -264,11 +274,22 @@ fn the_schema_rejects_malformed_lines() {
         json!({"id": "a", "category": "bi", "metric": {"name": "m", "type": "simple"}, "dashboard": {}}),
         json!({"id": "a", "category": "bi", "monitor": {"check": "not_null"}}),
         json!({"id": "a", "category": "catalog"}),
+        // A job is orchestration's, a transform needs its SQL.
+        json!({"id": "a", "category": "elt", "job": {"name": "j", "select": "tag:x"}}),
+        json!({"id": "a", "category": "orchestration", "transform": {"name": "t"}}),
     ] {
         assert!(!object.is_valid(&bad), "accepted {bad}");
     }
     assert!(object.is_valid(&json!({
         "id": "m-1", "category": "bi",
         "metric": {"name": "orders", "type": "simple", "semantic_model": "o", "agg": "count"}
+    })));
+    assert!(object.is_valid(&json!({
+        "id": "t-1", "category": "elt",
+        "transform": {"name": "order_days", "sql": "select 1 from raw.shop_db.orders"}
+    })));
+    assert!(object.is_valid(&json!({
+        "id": "m-1", "category": "product_analytics",
+        "metric": {"name": "placed_orders", "type": "simple", "semantic_model": "a", "agg": "count"}
     })));
 }

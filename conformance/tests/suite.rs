@@ -142,22 +142,22 @@ fn an_adapter_that_drops_descriptions_fails_with_the_field_named() {
     assert!(report.table().contains("**FAIL**"));
 }
 
+/// Remembers what was put, so that `list` answers with the objects as the tool was given
+/// them: the repo's changes never reach the tool.
+fn remember_puts(request: &mut Request, memory: &mut BTreeMap<String, Vec<Value>>) {
+    if let Op::Put { vendor, objects } = &request.op {
+        let kept = memory.entry(vendor.clone()).or_default();
+        for o in objects {
+            kept.retain(|k| k["id"] != o["id"]);
+            kept.push(o.clone());
+        }
+    }
+}
+
 #[test]
 fn an_adapter_that_ignores_repo_edits_fails_the_rename_scenario() {
-    // It answers `list` with the objects as it was given them: the customer's rename never
-    // reaches the tool.
-    let factory = BrokenFactory(
-        "ignores repo edits",
-        |request: &mut Request, memory: &mut BTreeMap<String, Vec<Value>>| {
-            if let Op::Put { vendor, objects } = &request.op {
-                let kept = memory.entry(vendor.clone()).or_default();
-                for o in objects {
-                    kept.retain(|k| k["id"] != o["id"]);
-                    kept.push(o.clone());
-                }
-            }
-        },
-    );
+    // The customer's rename never reaches the tool.
+    let factory = BrokenFactory("ignores repo edits", remember_puts);
     let only = Filter {
         ids: vec!["customer-rename".into()],
         ..Filter::default()
@@ -170,6 +170,34 @@ fn an_adapter_that_ignores_repo_edits_fails_the_rename_scenario() {
         ),
         "{why}"
     );
+}
+
+#[test]
+fn an_adapter_that_ignores_repo_edits_fails_every_two_way_scenario_of_the_sdk_categories() {
+    let factory = BrokenFactory("ignores repo edits", remember_puts);
+    let two_way = [
+        "elt.transforms-two-way-as-models",
+        "elt.connectors-as-sources",
+        "orchestration.jobs-as-selectors-two-way",
+        "orchestration.transforms-two-way",
+        "reverse_etl.syncs-as-exposures",
+        "notebook.published-queries-as-analyses-two-way",
+        "ml.feature-sets-and-predictions-two-way",
+        "product_analytics.activity-schema-and-metrics",
+    ];
+    let only = Filter {
+        ids: two_way.map(String::from).to_vec(),
+        ..Filter::default()
+    };
+    let report = run_with(&scenarios(), &factory, &only, &reader_only());
+    assert_eq!(report.scenarios.len(), two_way.len(), "{}", report.table());
+    for id in two_way {
+        let why = failure_of(&report, id);
+        assert!(
+            why.contains("(pull): expected vendor's objects to include"),
+            "{id}: {why}"
+        );
+    }
 }
 
 #[test]
@@ -329,6 +357,32 @@ fn an_adapter_that_writes_outside_its_scope_fails_the_boundary() {
     assert!(
         why.contains(
             "step 2 (sync): vendor changed the SQL of model.shop.order_items, outside its category's boundary"
+        ),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_reverse_etl_adapter_that_writes_a_model_fails_the_boundary() {
+    // A reverse-ETL tool that also materialises what it sends as a model of its own.
+    let factory = AmendingFactory("reverse ETL writing a model", |dir, _| {
+        let file = "models/marts/hubspot_deals_export.sql";
+        std::fs::write(
+            dir.join(file),
+            "select order_id, order_total from {{ ref('orders') }}\n",
+        )
+        .unwrap();
+        git(dir, &["add", file]);
+    });
+    let only = Filter {
+        ids: vec!["reverse_etl.boundary-holds".into()],
+        ..Filter::default()
+    };
+    let report = run_with(&scenarios(), &factory, &only, &reader_only());
+    let why = failure_of(&report, "reverse_etl.boundary-holds");
+    assert!(
+        why.contains(
+            "step 11 (sync): vendor created model.shop.hubspot_deals_export, a model its category may not create"
         ),
         "{why}"
     );

@@ -20,7 +20,9 @@ pub struct Args {
     /// on stdin/stdout, see conformance/README.md). Default: Interop's reference integration.
     #[arg(long, value_name = "CMD")]
     adapter: Option<String>,
-    /// Only scenarios of this category (repeatable): bi, catalog, observability, any ...
+    /// Only scenarios of this category (repeatable): bi, catalog, observability, elt,
+    /// orchestration, reverse_etl, notebook, ml, product_analytics, or any (requirements across
+    /// vendors).
     #[arg(long = "category", value_name = "C")]
     categories: Vec<String>,
     /// Only scenarios of this level: reference or nice_to_have.
@@ -58,6 +60,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .map(str::parse::<Level>)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    if let Some(unknown) = args
+        .categories
+        .iter()
+        .find(|c| *c != "any" && !interop_sdk::CATEGORIES.contains(&c.as_str()))
+    {
+        anyhow::bail!(
+            "unknown category '{unknown}' ({}, any)",
+            interop_sdk::CATEGORIES.join(", ")
+        );
+    }
     let filter = Filter {
         categories: args.categories,
         level,

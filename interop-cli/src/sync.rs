@@ -12,14 +12,14 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
-use interop_sdk::bi::{self, BiObjects, RepoInfo};
-use interop_sdk::mapping::RepoView;
+use interop_sdk::bi::BiObjects;
 use interop_sdk::sync::git::{Credentials, GitError};
 use interop_sdk::sync::model::ResourceKind;
 use interop_sdk::sync::read::yaml;
 use interop_sdk::sync::safety::Limits;
 use interop_sdk::{
-    Choice, Desired, Scope, SessionError, SessionOptions, SyncPlan, SyncSession, VendorChange,
+    CategoryObjects, Choice, Desired, Scope, SessionError, SessionOptions, SyncPlan, SyncSession,
+    VendorChange,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -129,73 +129,17 @@ struct StateFile {
     /// The objects, as resource states (read and checked one by one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     objects: Vec<Desired>,
-    /// BI objects: semantic models, metrics, saved queries, dashboards, transforms.
+    /// The category objects (the SDK's schema: BI keys, `monitors`, … `streams`, `elt`).
     #[serde(flatten)]
-    bi: BiObjects,
-    /// Observability monitors.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    monitors: Vec<interop_sdk::observability::Monitor>,
-    /// Descriptions of monitored resources.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    descriptions: Vec<interop_sdk::observability::Description>,
-    /// Catalog annotations.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    annotations: Vec<interop_sdk::catalog::Annotation>,
-    /// Orchestration jobs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    jobs: Vec<interop_sdk::orchestration::Job>,
-    /// Reverse-ETL syncs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    syncs: Vec<interop_sdk::reverse_etl::Sync>,
-    /// Published notebooks.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    publications: Vec<interop_sdk::notebook::Publication>,
-    /// ML feature sets.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    feature_sets: Vec<interop_sdk::ml::FeatureSet>,
-    /// ML predictions.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    predictions: Vec<interop_sdk::ml::Prediction>,
-    /// Product-analytics activity streams (their metrics are under the BI keys).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    streams: Vec<interop_sdk::product_analytics::ActivityStream>,
-    /// ELT connectors and transforms.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    elt: Option<interop_sdk::elt::EltObjects>,
-}
-
-impl StateFile {
-    fn has_bi(&self) -> bool {
-        self.bi != BiObjects::default()
-    }
-
-    fn has_category_objects(&self) -> bool {
-        self.has_bi()
-            || !self.monitors.is_empty()
-            || !self.descriptions.is_empty()
-            || !self.annotations.is_empty()
-            || !self.jobs.is_empty()
-            || !self.syncs.is_empty()
-            || !self.publications.is_empty()
-            || !self.feature_sets.is_empty()
-            || !self.predictions.is_empty()
-            || !self.streams.is_empty()
-            || self.elt.is_some()
-    }
+    categories: CategoryObjects,
 }
 
 fn scope_of(category: &str) -> anyhow::Result<Scope> {
     use interop_sdk::sync::model::ResourceKind as K;
+    if let Some(scope) = Scope::of_category(category) {
+        return Ok(scope);
+    }
     Ok(match category {
-        "bi" => Scope::bi(),
-        "catalog" => Scope::catalog(),
-        "observability" => Scope::observability(),
-        "elt" => Scope::elt(),
-        "orchestration" => Scope::orchestration(),
-        "reverse_etl" => Scope::reverse_etl(),
-        "notebook" => Scope::notebook(),
-        "ml" => Scope::ml(),
-        "product_analytics" => Scope::product_analytics(),
         "all" => Scope::everything(&[
             K::Model,
             K::Source,
@@ -210,8 +154,8 @@ fn scope_of(category: &str) -> anyhow::Result<Scope> {
         ]),
         other => {
             return Err(anyhow!(
-                "unknown category '{other}' (bi, catalog, observability, elt, orchestration, \
-                 reverse_etl, notebook, ml, product_analytics, all)"
+                "unknown category '{other}' ({}, all)",
+                interop_sdk::CATEGORIES.join(", ")
             ));
         }
     })
@@ -369,8 +313,7 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
         }
     }
     // The category objects: serde checks them one by one; errors point at the item.
-    let mut file = StateFile {
-        objects: vec![],
+    let categories = CategoryObjects {
         bi: BiObjects {
             semantic_models: category_items(&root, "semantic_models", &at)?,
             metrics: category_items(&root, "metrics", &at)?,
@@ -394,6 +337,10 @@ fn read_state_file(path: &Path, limits: &Limits) -> anyhow::Result<StateFile> {
             ),
             None => None,
         },
+    };
+    let mut file = StateFile {
+        objects: vec![],
+        categories,
     };
     let Some(objects) = root.get("objects") else {
         return Ok(file);
@@ -455,112 +402,16 @@ fn desired_of(
     path: &Path,
     session: &SyncSession,
 ) -> anyhow::Result<Vec<Desired>> {
-    let shown = path.display();
     let mut desired = file.objects.clone();
-    let located = |e: &dyn std::fmt::Display| anyhow!("{shown}: {e}");
-    let with_ml = !file.feature_sets.is_empty() || !file.predictions.is_empty();
-    let mapped = !file.monitors.is_empty()
-        || !file.descriptions.is_empty()
-        || !file.annotations.is_empty()
-        || !file.jobs.is_empty()
-        || !file.syncs.is_empty()
-        || !file.publications.is_empty();
-    // The repo as the category mappings see it, read once for all of them.
-    let view = if mapped || with_ml {
-        Some(RepoView::read(session).map_err(|e| located(&e))?)
-    } else {
-        None
-    };
-    let needs_bi = file.has_bi()
-        || !file.streams.is_empty()
-        || !file.feature_sets.is_empty()
-        || !file.predictions.is_empty();
-    if needs_bi {
-        let repo = RepoInfo::read(session).map_err(|e| located(&e))?;
-        if file.streams.is_empty() {
-            if file.has_bi() {
-                desired.extend(bi::to_desired(&file.bi, &repo).map_err(|e| located(&e))?);
-            }
-        } else {
-            // Activity streams with the metrics on them, through the BI mapping; the rest of
-            // the BI objects beside them.
-            let analytics = interop_sdk::product_analytics::ProductAnalytics {
-                streams: file.streams.clone(),
-                semantic_models: file.bi.semantic_models.clone(),
-                metrics: file.bi.metrics.clone(),
-            };
-            desired.extend(analytics.to_desired(&repo).map_err(|e| located(&e))?);
-            let rest = BiObjects {
-                saved_queries: file.bi.saved_queries.clone(),
-                dashboards: file.bi.dashboards.clone(),
-                transforms: file.bi.transforms.clone(),
-                ..BiObjects::default()
-            };
-            if rest != BiObjects::default() {
-                desired.extend(bi::to_desired(&rest, &repo).map_err(|e| located(&e))?);
-            }
-        }
-        if let (true, Some(view)) = (with_ml, &view) {
-            let ml = interop_sdk::ml::MlObjects {
-                feature_sets: file.feature_sets.clone(),
-                predictions: file.predictions.clone(),
-            };
-            let metrics = interop_sdk::ml::repo_metrics(&repo);
-            desired.extend(ml.to_desired(view, &metrics).map_err(|e| located(&e))?);
-        }
+    let mapped = file
+        .categories
+        .to_desired(session)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    // What cannot be mapped is left out and said, never guessed.
+    for reason in &mapped.unmapped {
+        eprintln!("warning: {}: elt: {reason}", path.display());
     }
-    if let (true, Some(view)) = (mapped, &view) {
-        let observability = interop_sdk::observability::Observability {
-            monitors: file.monitors.clone(),
-            descriptions: file.descriptions.clone(),
-        };
-        if observability != Default::default() {
-            desired.extend(
-                observability
-                    .to_desired(view)
-                    .map_err(|e| anyhow!("{}: {e}", path.display()))?,
-            );
-        }
-        if !file.annotations.is_empty() {
-            let catalog = interop_sdk::catalog::Catalog {
-                annotations: file.annotations.clone(),
-            };
-            desired.extend(
-                catalog
-                    .to_desired(view)
-                    .map_err(|e| anyhow!("{}: {e}", path.display()))?,
-            );
-        }
-        if !file.jobs.is_empty() {
-            let jobs = interop_sdk::orchestration::Orchestration {
-                jobs: file.jobs.clone(),
-            };
-            desired.extend(jobs.to_desired(view).map_err(|e| located(&e))?);
-        }
-        if !file.syncs.is_empty() {
-            let syncs = interop_sdk::reverse_etl::ReverseEtl {
-                syncs: file.syncs.clone(),
-            };
-            desired.extend(syncs.to_desired(view).map_err(|e| located(&e))?);
-        }
-        if !file.publications.is_empty() {
-            let notebooks = interop_sdk::notebook::Notebooks {
-                publications: file.publications.clone(),
-            };
-            desired.extend(notebooks.to_desired(view).map_err(|e| located(&e))?);
-        }
-    }
-    if let Some(elt) = &file.elt {
-        let repo = interop_sdk::elt::EltRepo::read(session)
-            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        let mapped = interop_sdk::elt::to_desired(elt, &repo)
-            .map_err(|e| anyhow!("{}: elt: {e}", path.display()))?;
-        // What cannot be mapped is left out and said, never guessed.
-        for reason in &mapped.unmapped {
-            eprintln!("warning: {}: elt: {reason}", path.display());
-        }
-        desired.extend(mapped.desired);
-    }
+    desired.extend(mapped.desired);
     Ok(desired)
 }
 
@@ -783,32 +634,12 @@ fn updated_state(
     changes: &[VendorChange],
     session: &SyncSession,
 ) -> anyhow::Result<StateFile> {
-    if file.has_bi() {
-        let repo = RepoInfo::read(session)?;
-        file.bi = bi::apply_changes(&file.bi, &repo, changes)?;
+    let (after, errors) = file.categories.after(None, changes, session)?;
+    for e in &errors {
+        eprintln!("warning: {e} (the object is kept as the state file has it)");
     }
-    if !file.monitors.is_empty() || !file.descriptions.is_empty() || !file.annotations.is_empty() {
-        let view = RepoView::read(session)?;
-        let mut observability = interop_sdk::observability::Observability {
-            monitors: std::mem::take(&mut file.monitors),
-            descriptions: std::mem::take(&mut file.descriptions),
-        };
-        if observability != Default::default() {
-            let mine = observability.changes(changes, &view);
-            observability.apply(&mine);
-        }
-        file.monitors = observability.monitors;
-        file.descriptions = observability.descriptions;
-        if !file.annotations.is_empty() {
-            let mut catalog = interop_sdk::catalog::Catalog {
-                annotations: std::mem::take(&mut file.annotations),
-            };
-            let mine = catalog.changes(changes, &view);
-            catalog.apply(&mine);
-            file.annotations = catalog.annotations;
-        }
-    }
-    let adopt = !file.has_category_objects();
+    file.categories = after;
+    let adopt = file.categories.is_empty();
     for change in changes {
         match change {
             VendorChange::Created { id, state, .. } if adopt => {

@@ -106,6 +106,31 @@ fn an_adapter_that_does_not_speak_the_protocol_fails_with_exit_1() {
 }
 
 #[test]
+fn one_category_of_the_sdk_runs_alone_with_its_summary_line() {
+    let out = conformance(&["--category", "reverse_etl", "--no-dbt"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("| reverse_etl.boundary-holds | reverse_etl | reference | pass |"));
+    assert!(!stdout.contains("| bi."), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.trim_end().ends_with("Reverse ETL reference 2/2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_category_is_bad_input() {
+    let out = conformance(&["--category", "crm"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("unknown category 'crm' (bi, catalog, observability, elt, orchestration, reverse_etl, notebook, ml, product_analytics, any)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn an_unknown_level_is_bad_input() {
     let out = conformance(&["--level", "gold"]);
     assert_eq!(out.status.code(), Some(3));

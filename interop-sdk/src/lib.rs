@@ -6,6 +6,7 @@
 
 pub mod bi;
 pub mod catalog;
+pub mod categories;
 pub mod elt;
 pub mod identity;
 pub mod mapping;
@@ -20,6 +21,7 @@ pub mod session;
 mod sqltext;
 pub mod state;
 
+pub use categories::{CATEGORIES, CategoryError, CategoryObjects};
 pub use interop_sync as sync;
 pub use scope::{Scope, ScopeError};
 pub use session::{

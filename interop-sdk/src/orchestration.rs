@@ -21,7 +21,10 @@
 //! selections to exclude, or a selector string as dbt reads it (`"tag:nightly,config.materialized:table"`),
 //! kept as written. dbt allows no keys of its own on a selector, so the schedule (cron) is the
 //! end of the description: `Schedule: <cron> (cron)`. Selectors written by hand read back as
-//! jobs. The session's scope ([`crate::Scope::orchestration`]) owns selectors and nothing else.
+//! jobs. The session's scope ([`crate::Scope::orchestration`]) owns selectors, and the models of
+//! the SQL transforms the orchestrator runs: those are ELT transforms ([`crate::elt::Transform`],
+//! mapped by [`crate::elt::to_desired`]; [`crate::CategoryObjects`] holds both), never a source
+//! and never another model's SQL.
 //!
 //! [`bootstrap`] creates a complete dbt project with git for a customer without a repo (the
 //! engine's scaffold, as `interop init` writes it); the first sync of the jobs then goes to the

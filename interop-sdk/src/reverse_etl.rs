@@ -132,6 +132,13 @@ impl ReverseEtl {
             if out.iter().any(|d: &Desired| d.id == s.id) {
                 return Err(bad("the id is used twice"));
             }
+            // The exposure would ref a model dbt cannot find; the tool may not make one up.
+            if !view.models.contains(&s.model) {
+                return Err(bad(&format!(
+                    "no model '{}' in the repo to sync from (or it is disabled)",
+                    s.model
+                )));
+            }
             out.push(Desired {
                 id: s.id.clone(),
                 state: ResourceState {

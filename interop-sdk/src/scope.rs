@@ -78,6 +78,24 @@ pub struct ScopeError {
 }
 
 impl Scope {
+    /// The scope of a vendor category by its name ([`crate::CATEGORIES`]: `bi`,
+    /// `observability`, `catalog`, `elt`, `orchestration`, `reverse_etl`, `notebook`, `ml`,
+    /// `product_analytics`).
+    pub fn of_category(category: &str) -> Option<Scope> {
+        Some(match category {
+            "bi" => Scope::bi(),
+            "observability" => Scope::observability(),
+            "catalog" => Scope::catalog(),
+            "elt" => Scope::elt(),
+            "orchestration" => Scope::orchestration(),
+            "reverse_etl" => Scope::reverse_etl(),
+            "notebook" => Scope::notebook(),
+            "ml" => Scope::ml(),
+            "product_analytics" => Scope::product_analytics(),
+            _ => return None,
+        })
+    }
+
     /// Every kind and field: a scope for tests and for tools that own whole resources.
     pub fn everything(kinds: &[ResourceKind]) -> Scope {
         Scope {
@@ -281,9 +299,24 @@ impl Scope {
         scope
     }
 
-    /// Orchestration: the project's YAML selectors (jobs), whole.
+    /// Orchestration: the project's YAML selectors (jobs), whole; and the models of the SQL
+    /// transforms it runs, as an ELT tool owns them (SQL, description, owner, materialization,
+    /// column docs and tests, only on models it created). Never a source, never another
+    /// model's SQL.
     pub fn orchestration() -> Scope {
-        Scope::everything(&[ResourceKind::Selector])
+        let model_fields = Scope::elt()
+            .kind_fields
+            .remove(&ResourceKind::Model)
+            .unwrap_or_default();
+        let kinds = vec![ResourceKind::Selector, ResourceKind::Model];
+        Scope {
+            kinds: kinds.clone(),
+            fields: vec![],
+            create: kinds.clone(),
+            delete: kinds,
+            kind_fields: BTreeMap::from([(ResourceKind::Model, model_fields.clone())]),
+            created_only: BTreeMap::from([(ResourceKind::Model, model_fields)]),
+        }
     }
 
     /// The field patterns that apply to `kind`.

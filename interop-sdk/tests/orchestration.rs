@@ -1,19 +1,23 @@
 //! The orchestration mapping: jobs land as YAML selectors in `selectors.yml` (created when the
 //! repo has none, edited in place when it has), read back equal, a customer's edit (and a
-//! selector written by hand) arrives as a job change, nothing but selectors is in reach, a
-//! second sync changes nothing, and a customer without a repo gets one.
+//! selector written by hand) arrives as a job change, the SQL transforms it runs land as
+//! models and come back, nothing but selectors and its own models is in reach, a second sync
+//! changes nothing, and a customer without a repo gets one.
 
 mod common;
 
 use std::path::Path;
 
+use interop_sdk::elt::{EltObjects, Transform};
 use interop_sdk::mapping::RepoView;
 use interop_sdk::orchestration::{
     Job, Orchestration, ScaffoldOptions, Selection, bootstrap, scheduled,
 };
 use interop_sdk::sync::model::ResourceKind;
 use interop_sdk::sync::plan::ResourceState;
-use interop_sdk::{Desired, Scope, SessionError, SessionOptions, SyncSession, VendorChange};
+use interop_sdk::{
+    CategoryObjects, Desired, Scope, SessionError, SessionOptions, SyncSession, VendorChange,
+};
 use serde_json::json;
 
 use common::{edit_file, git, merge, repo};
@@ -264,4 +268,56 @@ fn a_customer_without_a_repo_gets_one_and_the_first_jobs() {
     if let Some(out) = common::dbt_check(&dir, &[]) {
         assert!(out.contains("dbt-check: OK"), "{out}");
     }
+}
+
+#[test]
+fn the_transforms_it_runs_land_as_models_and_a_customer_edit_comes_back() {
+    let repo = repo();
+    let session = session(repo.path());
+    let sql = "select\n    cast(ordered_at as date) as order_date,\n    count(*) as order_count\nfrom raw.shop_db.orders\ngroup by 1\n";
+    let objects = CategoryObjects {
+        jobs: jobs().jobs,
+        elt: Some(EltObjects {
+            transforms: vec![Transform {
+                id: "tf-days".into(),
+                name: "orders_per_day".into(),
+                folder: Some("orchestrated".into()),
+                sql: sql.into(),
+                description: Some("Orders placed per day.".into()),
+                owner: None,
+                materialization: None,
+            }],
+            ..EltObjects::default()
+        }),
+        ..CategoryObjects::default()
+    };
+    let mapped = objects.to_desired(&session).unwrap();
+    assert!(mapped.unmapped.is_empty(), "{:?}", mapped.unmapped);
+    assert!(common::sync_desired(&session, &mapped.desired).created_commit);
+    merge(repo.path(), BRANCH);
+    let model = std::fs::read_to_string(repo.path().join("models/orchestrated/orders_per_day.sql"))
+        .unwrap();
+    assert!(
+        model.contains("{{ source('shop_db', 'orders') }}"),
+        "{model}"
+    );
+    assert!(!model.contains("raw.shop_db.orders"), "{model}");
+    common::assert_at_rest(&session, &objects.to_desired(&session).unwrap().desired);
+    edit_file(
+        repo.path(),
+        "models/orchestrated/orders_per_day.sql",
+        "count(*) as order_count",
+        "count(distinct id) as order_count",
+    );
+    let changes = session.pull().unwrap();
+    let (after, errors) = objects.after(None, &changes, &session).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(after.jobs, objects.jobs);
+    let transforms = after.elt.clone().unwrap().transforms;
+    assert_eq!(
+        transforms[0].sql,
+        sql.replace("count(*)", "count(distinct id)")
+    );
+    assert_eq!(transforms[0].folder.as_deref(), Some("orchestrated"));
+    common::assert_at_rest(&session, &after.to_desired(&session).unwrap().desired);
 }

@@ -260,3 +260,30 @@ fn the_scope_refuses_models_and_sql() {
     let err = ReverseEtl { syncs: vec![s] }.to_desired(&view).unwrap_err();
     assert!(err.reason.contains("no model"), "{err}");
 }
+
+#[test]
+fn a_sync_of_a_model_the_repo_lacks_or_disables_is_refused() {
+    // Its exposure would ref a model dbt cannot find, and the tool may not create one.
+    let repo = repo();
+    let session = session(repo.path());
+    let view = RepoView::read(&session).unwrap();
+    for model in ["marketing_audience", "customer_churn_scores"] {
+        let mut s = syncs()[0].clone();
+        s.model = model.into();
+        let err = ReverseEtl { syncs: vec![s] }.to_desired(&view).unwrap_err();
+        assert_eq!(err.id, "ht-101");
+        assert!(
+            err.reason
+                .contains(&format!("no model '{model}' in the repo to sync from")),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        ReverseEtl { syncs: syncs() }
+            .to_desired(&view)
+            .unwrap()
+            .len(),
+        syncs().len() + 1,
+        "the syncs of existing models map, with the one post-hook asked for"
+    );
+}

@@ -14,14 +14,11 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use interop_sdk::bi::{self, BiObjects, RepoInfo};
-use interop_sdk::catalog::Catalog;
-use interop_sdk::mapping::RepoView;
-use interop_sdk::observability::Observability;
 use interop_sdk::sync::git::Credentials;
 use interop_sdk::sync::scaffold::{ScaffoldOptions, init_project};
 use interop_sdk::{
-    Choice, Desired, Scope, SessionError, SessionOptions, SyncSession, VendorChange,
+    CategoryError, CategoryObjects, Choice, Desired, Scope, SessionError, SessionOptions,
+    SyncSession, VendorChange,
 };
 use serde_json::{Value, json};
 
@@ -50,17 +47,37 @@ struct Item {
     body: Value,
 }
 
-/// Each object type, the list it belongs to in the SDK's category objects, and its category.
-const TYPES: [(&str, &str, &str); 8] = [
-    ("semantic_model", "semantic_models", "bi"),
-    ("metric", "metrics", "bi"),
-    ("saved_query", "saved_queries", "bi"),
-    ("dashboard", "dashboards", "bi"),
-    ("transform", "transforms", "bi"),
-    ("monitor", "monitors", "observability"),
-    ("description", "descriptions", "observability"),
-    ("annotation", "annotations", "catalog"),
+/// Each object type, its category, and where it goes in the SDK's category objects (the
+/// state file's keys; `elt.connectors` is `connectors` under `elt`).
+const TYPES: [(&str, &str, &str); 19] = [
+    ("semantic_model", "bi", "semantic_models"),
+    ("metric", "bi", "metrics"),
+    ("saved_query", "bi", "saved_queries"),
+    ("dashboard", "bi", "dashboards"),
+    ("transform", "bi", "transforms"),
+    ("monitor", "observability", "monitors"),
+    ("description", "observability", "descriptions"),
+    ("annotation", "catalog", "annotations"),
+    ("connector", "elt", "elt.connectors"),
+    ("transform", "elt", "elt.transforms"),
+    ("job", "orchestration", "jobs"),
+    ("transform", "orchestration", "elt.transforms"),
+    ("sync", "reverse_etl", "syncs"),
+    ("publication", "notebook", "publications"),
+    ("feature_set", "ml", "feature_sets"),
+    ("prediction", "ml", "predictions"),
+    ("activity_stream", "product_analytics", "streams"),
+    ("semantic_model", "product_analytics", "semantic_models"),
+    ("metric", "product_analytics", "metrics"),
 ];
+
+/// Where objects of `kind` go for a tool of `category`.
+fn list_of(kind: &str, category: &str) -> Option<&'static str> {
+    TYPES
+        .iter()
+        .find(|(t, c, _)| *t == kind && *c == category)
+        .map(|(_, _, l)| *l)
+}
 
 /// Whether objects of this type are known by target and column rather than by an id.
 fn keyed_by_target(kind: &str) -> bool {
@@ -83,10 +100,12 @@ impl Item {
                 format!("object {id}: one object type, found {kinds:?}"),
             ));
         };
-        let Some((_, _, of)) = TYPES.iter().find(|(t, _, _)| t == kind) else {
+        if !TYPES.iter().any(|(t, _, _)| t == kind) {
             return Err(("input", format!("object {id}: unknown object type {kind}")));
-        };
-        if *of != category || map.get("category").and_then(Value::as_str) != Some(category) {
+        }
+        if list_of(kind, category).is_none()
+            || map.get("category").and_then(Value::as_str) != Some(category)
+        {
             return Err((
                 "input",
                 format!("object {id}: a {category} tool has no {kind} objects"),
@@ -114,37 +133,46 @@ impl Item {
     }
 }
 
-/// The items gathered the way the SDK's category module reads them
-/// (`{"metrics": [...], "monitors": [...], ...}`).
-fn gathered(items: &[Item]) -> Value {
-    let mut lists = serde_json::Map::new();
+/// The items gathered the way the SDK's category objects read them
+/// (`{"metrics": [...], "monitors": [...], "elt": {"connectors": [...]}, ...}`).
+fn gathered(items: &[Item], category: &str) -> Value {
+    let mut lists = json!({});
     for item in items {
-        let list = TYPES
-            .iter()
-            .find(|(t, ..)| *t == item.kind)
-            .map(|(_, l, _)| *l)
-            .unwrap_or("");
-        lists
-            .entry(list.to_string())
-            .or_insert_with(|| json!([]))
-            .as_array_mut()
-            .expect("a list")
-            .push(item.body.clone());
+        let Some(list) = list_of(&item.kind, category) else {
+            continue;
+        };
+        let mut at = &mut lists;
+        let mut keys = list.split('.').peekable();
+        while let Some(key) = keys.next() {
+            let empty = if keys.peek().is_some() {
+                json!({})
+            } else {
+                json!([])
+            };
+            at = at
+                .as_object_mut()
+                .expect("a map")
+                .entry(key.to_string())
+                .or_insert(empty);
+        }
+        at.as_array_mut().expect("a list").push(item.body.clone());
     }
-    Value::Object(lists)
+    lists
 }
 
 /// The SDK's category objects split back into items; objects known by target keep the id
 /// the tool gave them, new ones get `<type>:<target>/<column>`.
-fn split(lists: &Value, before: &[Item]) -> Vec<Item> {
+fn split(lists: &Value, before: &[Item], category: &str) -> Vec<Item> {
     let mut out = Vec::new();
-    for (kind, list, _) in TYPES {
-        for body in lists
-            .get(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+    for (kind, of, list) in TYPES {
+        if of != category {
+            continue;
+        }
+        let mut at = Some(lists);
+        for key in list.split('.') {
+            at = at.and_then(|v| v.get(key));
+        }
+        for body in at.and_then(Value::as_array).into_iter().flatten() {
             let id = if keyed_by_target(kind) {
                 let same =
                     |b: &Value| b["target"] == body["target"] && b["column"] == body["column"];
@@ -179,6 +207,13 @@ fn split(lists: &Value, before: &[Item]) -> Vec<Item> {
 
 fn input<T>(r: Result<T, impl std::fmt::Display>) -> Result<T, Failure> {
     r.map_err(|e| ("input", e.to_string()))
+}
+
+fn category_error(e: CategoryError) -> Failure {
+    match e {
+        CategoryError::Session(e) => sdk(e),
+        CategoryError::Invalid(message) => ("input", message),
+    }
 }
 
 fn sdk(e: SessionError) -> Failure {
@@ -275,24 +310,15 @@ impl Tool {
         if self.items.is_empty() {
             return Ok(out);
         }
-        let lists = gathered(&self.items);
-        match self.category.as_str() {
-            "bi" => {
-                let objects: BiObjects = input(serde_json::from_value(lists))?;
-                let repo = RepoInfo::read(session).map_err(sdk)?;
-                out.extend(input(bi::to_desired(&objects, &repo))?);
-            }
-            "observability" => {
-                let objects: Observability = input(serde_json::from_value(lists))?;
-                let view = RepoView::read(session).map_err(sdk)?;
-                out.extend(input(objects.to_desired(&view))?);
-            }
-            _ => {
-                let objects: Catalog = input(serde_json::from_value(lists))?;
-                let view = RepoView::read(session).map_err(sdk)?;
-                out.extend(input(objects.to_desired(&view))?);
-            }
+        let objects: CategoryObjects = input(serde_json::from_value(gathered(
+            &self.items,
+            &self.category,
+        )))?;
+        let mapped = objects.to_desired(session).map_err(category_error)?;
+        if !mapped.unmapped.is_empty() {
+            return Err(("input", mapped.unmapped.join("; ")));
         }
+        out.extend(mapped.desired);
         Ok(out)
     }
 
@@ -314,31 +340,18 @@ impl Tool {
             .into_iter()
             .filter(|c| !matches!(c, VendorChange::Updated { id, .. } if in_conflict(id)))
             .collect();
-        let lists = gathered(&self.items);
-        let after = match self.category.as_str() {
-            "bi" => {
-                let objects: BiObjects = input(serde_json::from_value(lists))?;
-                let repo = RepoInfo::read(session).map_err(sdk)?;
-                input(serde_json::to_value(input(bi::apply_changes(
-                    &objects, &repo, &mapped,
-                ))?))?
-            }
-            "observability" => {
-                let mut objects: Observability = input(serde_json::from_value(lists))?;
-                let view = RepoView::read(session).map_err(sdk)?;
-                let changes = objects.changes(&mapped, &view);
-                objects.apply(&changes);
-                input(serde_json::to_value(objects))?
-            }
-            _ => {
-                let mut objects: Catalog = input(serde_json::from_value(lists))?;
-                let view = RepoView::read(session).map_err(sdk)?;
-                let changes = objects.changes(&mapped, &view);
-                objects.apply(&changes);
-                input(serde_json::to_value(objects))?
-            }
-        };
-        self.items = split(&after, &self.items);
+        let objects: CategoryObjects = input(serde_json::from_value(gathered(
+            &self.items,
+            &self.category,
+        )))?;
+        let (after, _kept_as_they_were) = objects
+            .after(Some(&self.category), &mapped, session)
+            .map_err(category_error)?;
+        self.items = split(
+            &input(serde_json::to_value(after))?,
+            &self.items,
+            &self.category,
+        );
         self.take_generic(&generic);
         Ok(())
     }
@@ -396,7 +409,7 @@ fn handle(tools: &mut BTreeMap<String, Tool>, request: &Value) -> Result<Value, 
         return Ok(json!({
             "protocol": "interop.conformance/v1",
             "name": "example stdio adapter (Rust, SDK)",
-            "categories": ["bi", "catalog", "observability"],
+            "categories": interop_sdk::CATEGORIES,
         }));
     }
     if op == "shutdown" {
@@ -405,11 +418,8 @@ fn handle(tools: &mut BTreeMap<String, Tool>, request: &Value) -> Result<Value, 
     let vendor = text(request, "vendor")?;
     if op == "open" {
         let category = text(request, "category")?;
-        let scope = match category.as_str() {
-            "bi" => Scope::bi(),
-            "catalog" => Scope::catalog(),
-            "observability" => Scope::observability(),
-            other => return Err(("unsupported", format!("no {other} integration here"))),
+        let Some(scope) = Scope::of_category(&category) else {
+            return Err(("unsupported", format!("no {category} integration here")));
         };
         let workdir = PathBuf::from(text(request, "workdir")?);
         std::fs::create_dir_all(&workdir).map_err(|e| ("internal", e.to_string()))?;

@@ -40,6 +40,9 @@ pub use repo::{EltRepo, Warehouse, from_repo};
 pub use sql::Dialect;
 pub use write::{Mapped, to_desired};
 
+/// The folder of a transform's model under the first model path when the tool names none.
+pub const DEFAULT_FOLDER: &str = "elt";
+
 /// Everything an ELT tool syncs with one repo.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

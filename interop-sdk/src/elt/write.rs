@@ -353,7 +353,11 @@ pub fn to_desired(objects: &EltObjects, repo: &EltRepo) -> Result<Mapped, EltErr
             value.insert("config".into(), Value::Object(config));
         }
         value.insert("sql".into(), json!(sql));
-        let folder = t.folder.as_deref().unwrap_or("elt").trim_matches('/');
+        let folder = t
+            .folder
+            .as_deref()
+            .unwrap_or(super::DEFAULT_FOLDER)
+            .trim_matches('/');
         let file = if folder.is_empty() {
             format!("{}/{}.sql", repo.model_path, t.name)
         } else {
