@@ -183,6 +183,7 @@ fn an_adapter_that_ignores_repo_edits_fails_the_rename_scenario() {
 fn an_adapter_that_ignores_repo_edits_fails_every_two_way_scenario_of_the_sdk_categories() {
     let factory = BrokenFactory("ignores repo edits", remember_puts);
     let two_way = [
+        "observability.docs-two-way",
         "elt.transforms-two-way-as-models",
         "elt.connectors-as-sources",
         "orchestration.jobs-as-selectors-two-way",
