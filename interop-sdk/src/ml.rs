@@ -64,6 +64,7 @@ pub const PREDICTION_KEY: &str = "interop_prediction";
 
 /// One feature: a SQL aggregate over the base model's rows of an entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Feature {
     /// The column's name.
     pub name: String,
@@ -76,6 +77,7 @@ pub struct Feature {
 
 /// Features of one entity, computed from one model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeatureSet {
     /// The vendor's id.
     pub id: String,
@@ -107,6 +109,7 @@ fn default_folder() -> String {
 
 /// A model's output table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Prediction {
     /// The vendor's id.
     pub id: String,

@@ -51,6 +51,7 @@ use crate::sqltext;
 
 /// One cell of a notebook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Cell {
     /// Its name (a SQL identifier: later cells query it by this name).
     pub name: String,
@@ -60,6 +61,7 @@ pub struct Cell {
 
 /// A published notebook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Publication {
     /// The vendor's id.
     pub id: String,

@@ -45,7 +45,7 @@ pub use interop_sync::scaffold::{
 };
 
 /// What a job runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Selection {
     /// The nodes one selector method picks.
@@ -88,8 +88,74 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+impl<'de> Deserialize<'de> for Selection {
+    /// The form is told by its key (`method`, `union`, `intersection` or `spec`), so that a
+    /// key the form does not have is an error naming it, not a mismatch of every form.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Selection, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct MethodForm {
+            method: String,
+            value: String,
+            #[serde(default)]
+            parents: bool,
+            #[serde(default)]
+            children: bool,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct UnionForm {
+            union: Vec<Selection>,
+            #[serde(default)]
+            exclude: Vec<Selection>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct IntersectionForm {
+            intersection: Vec<Selection>,
+            #[serde(default)]
+            exclude: Vec<Selection>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct SpecForm {
+            spec: String,
+        }
+        let map = Map::<String, Value>::deserialize(deserializer)?;
+        let has = |key: &str| map.contains_key(key);
+        let value = Value::Object(map.clone());
+        let form = if has("method") {
+            serde_json::from_value::<MethodForm>(value).map(|f| Selection::Method {
+                method: f.method,
+                value: f.value,
+                parents: f.parents,
+                children: f.children,
+            })
+        } else if has("union") {
+            serde_json::from_value::<UnionForm>(value).map(|f| Selection::Union {
+                union: f.union,
+                exclude: f.exclude,
+            })
+        } else if has("intersection") {
+            serde_json::from_value::<IntersectionForm>(value).map(|f| Selection::Intersection {
+                intersection: f.intersection,
+                exclude: f.exclude,
+            })
+        } else if has("spec") {
+            serde_json::from_value::<SpecForm>(value).map(|f| Selection::Spec { spec: f.spec })
+        } else {
+            return Err(D::Error::custom(
+                "a selection has `method` and `value`, `union`, `intersection` or `spec`",
+            ));
+        };
+        form.map_err(D::Error::custom)
+    }
+}
+
 /// A job: a named selection of models and when it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Job {
     /// The vendor's id.
     pub id: String,

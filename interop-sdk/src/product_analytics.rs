@@ -79,6 +79,7 @@ const COLUMNS: &[(&str, &str, &[&str])] = &[
 
 /// One stream of activities from one source model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ActivityStream {
     /// The vendor's id.
     pub id: String,

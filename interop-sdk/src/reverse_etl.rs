@@ -48,6 +48,7 @@ pub const POST_HOOK_PREFIX: &str = "post_hook:";
 
 /// One column of the model and the destination field it fills.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldMap {
     /// The model's column.
     pub column: String,
@@ -57,6 +58,7 @@ pub struct FieldMap {
 
 /// A sync of one model to one destination.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sync {
     /// The vendor's id.
     pub id: String,
@@ -371,6 +373,22 @@ fn ref_model(text: &str) -> Option<String> {
     Some(first.trim_matches(|c| c == '\'' || c == '"').to_string())
 }
 
+/// The field mapping as the repo keeps it (`config.meta.field_mapping`): each entry's column
+/// and field, whatever else the customer noted beside them.
+fn field_mapping(value: Option<&Value>) -> Vec<FieldMap> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            Some(FieldMap {
+                column: text_of(m, "column")?,
+                field: text_of(m, "field")?,
+            })
+        })
+        .collect()
+}
+
 fn read_sync(id: &str, s: &ResourceState) -> Sync {
     let v = &s.value;
     let meta = v
@@ -393,10 +411,7 @@ fn read_sync(id: &str, s: &ResourceState) -> Sync {
         description: text_of(v, "description"),
         model,
         destination: text_of(&meta, "destination").unwrap_or_default(),
-        mapping: meta
-            .get("field_mapping")
-            .and_then(|m| serde_json::from_value(m.clone()).ok())
-            .unwrap_or_default(),
+        mapping: field_mapping(meta.get("field_mapping")),
         owner: Owner {
             name: owner.and_then(|o| text_of(o, "name")),
             email: owner.and_then(|o| text_of(o, "email")),

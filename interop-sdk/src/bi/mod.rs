@@ -52,6 +52,7 @@ pub struct BiObjects {
 
 /// A table the tool models: a dbt model with the entities and dimensions it exposes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SemanticModel {
     /// The vendor's id.
     pub id: String,
@@ -92,6 +93,7 @@ pub enum EntityType {
 
 /// A join key of a semantic model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Entity {
     /// The vendor's id (read back: the known id of the same name, else `<model id>.<name>`).
     pub id: String,
@@ -138,7 +140,7 @@ pub enum Granularity {
 
 /// What kind of dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DimensionType {
     /// Group by its values.
     Categorical,
@@ -151,6 +153,7 @@ pub enum DimensionType {
 
 /// A dimension of a semantic model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DimensionFields")]
 pub struct Dimension {
     /// The vendor's id (read back: the known id of the same name, else `<model id>.<name>`).
     pub id: String,
@@ -196,6 +199,7 @@ pub enum Agg {
 
 /// A metric another metric is built from, with optional filter, alias and time offset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MetricInput {
     /// The metric's name.
     pub name: String,
@@ -235,9 +239,61 @@ pub enum PeriodAgg {
     Average,
 }
 
+/// A dimension as written, its type's keys beside its own: read through this so that a key
+/// a dimension does not have is an error naming it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DimensionFields {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: DimensionKind,
+    #[serde(default)]
+    granularity: Option<Granularity>,
+    #[serde(default)]
+    expr: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DimensionKind {
+    Categorical,
+    Time,
+}
+
+impl TryFrom<DimensionFields> for Dimension {
+    type Error = String;
+
+    fn try_from(f: DimensionFields) -> Result<Dimension, String> {
+        let dimension_type = match (f.kind, f.granularity) {
+            (DimensionKind::Categorical, None) => DimensionType::Categorical,
+            (DimensionKind::Time, Some(granularity)) => DimensionType::Time { granularity },
+            (DimensionKind::Categorical, Some(_)) => {
+                return Err(format!(
+                    "dimension {}: a categorical dimension has no `granularity`",
+                    f.name
+                ));
+            }
+            (DimensionKind::Time, None) => return Err("missing field `granularity`".into()),
+        };
+        Ok(Dimension {
+            id: f.id,
+            name: f.name,
+            dimension_type,
+            expr: f.expr,
+            label: f.label,
+            description: f.description,
+        })
+    }
+}
+
 /// The kinds of metric and what each needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum MetricType {
     /// An aggregation of a column of one semantic model.
     Simple {
@@ -336,6 +392,7 @@ pub struct Metric {
 
 /// A saved query: metrics grouped by dimensions, with filters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SavedQuery {
     /// The vendor's id.
     pub id: String,
@@ -360,7 +417,12 @@ pub struct SavedQuery {
 
 /// What a dashboard reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "name", rename_all = "snake_case")]
+#[serde(
+    tag = "type",
+    content = "name",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum DashboardInput {
     /// A metric.
     Metric(String),
@@ -372,6 +434,7 @@ pub enum DashboardInput {
 
 /// Who owns a dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Owner {
     /// A name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -395,6 +458,7 @@ pub enum Maturity {
 
 /// A dashboard: an exposure of type `dashboard` that depends on what it reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Dashboard {
     /// The vendor's id.
     pub id: String,
@@ -421,6 +485,7 @@ pub struct Dashboard {
 
 /// A column of a transform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TransformColumn {
     /// The column.
     pub name: String,
@@ -432,6 +497,7 @@ pub struct TransformColumn {
 /// A table the tool models itself: a dbt model with the tool's SQL (which should use `ref()`
 /// and `source()`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Transform {
     /// The vendor's id.
     pub id: String,

@@ -104,6 +104,7 @@ impl CatalogKind {
 /// An annotated resource: `{kind: model, name: orders}`,
 /// `{kind: source, source: shop_db, name: customers}`, `{kind: group, name: finance}`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Target {
     /// What kind of resource.
     pub kind: CatalogKind,
@@ -167,6 +168,7 @@ impl Target {
 
 /// Who owns a resource: a name, emails, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Owner {
     /// A person's or team's name (`Finance Analytics`, `@finance`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +180,7 @@ pub struct Owner {
 
 /// What a catalog says about one resource or one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Annotation {
     /// The resource.
     pub target: Target,

@@ -96,6 +96,7 @@ impl TargetKind {
 /// A model, source table, seed or snapshot: `{kind: model, name: orders}`,
 /// `{kind: source, source: shop_db, name: customers}`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Target {
     /// What kind of resource.
     pub kind: TargetKind,
@@ -238,6 +239,7 @@ pub enum PeriodUnit {
 
 /// A freshness threshold: `{count: 12, period: hour}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Period {
     /// How many.
     pub count: u64,
@@ -247,7 +249,7 @@ pub struct Period {
 
 /// What a monitor checks (the `check` key of a monitor, with its parameters beside it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "check", rename_all = "snake_case")]
+#[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Check {
     /// The column has no nulls.
     NotNull,
@@ -408,6 +410,7 @@ const MONITOR_KEYS: &[&str] = &[
 
 /// A monitor's own fields, as the state file writes them.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct MonitorFields {
     id: String,
     #[serde(default)]
@@ -449,6 +452,17 @@ impl<'de> Deserialize<'de> for Monitor {
             if let Some(v) = own.remove(&key) {
                 check.insert(key, v);
             }
+        }
+        // Checks without parameters take no other key (serde lets a unit variant ignore them).
+        if matches!(
+            check.get("check").and_then(Value::as_str),
+            Some("not_null" | "unique")
+        ) && let Some(extra) = check.keys().find(|k| *k != "check")
+        {
+            return Err(D::Error::custom(format!(
+                "unknown field `{extra}`, expected one of `{}`",
+                MONITOR_KEYS.join("`, `")
+            )));
         }
         let check: Check =
             serde_json::from_value(Value::Object(check)).map_err(D::Error::custom)?;
@@ -520,6 +534,7 @@ impl Monitor {
 
 /// The description of a monitored resource or of one of its columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Description {
     /// The resource.
     pub target: Target,
