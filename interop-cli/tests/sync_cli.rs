@@ -676,6 +676,47 @@ fn a_bad_bi_object_is_located_in_the_state_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bi.yml: lk-m-1:"), "{stderr}");
     assert!(stderr.contains("charges"), "{stderr}");
+
+    // A key the object does not have is named, never dropped in silence.
+    let misspelled = BI_STATE.replace(
+        "    agg: count\n    expr: payment_id\n  - id: lk-m-2",
+        "    agg: count\n    expr: payment_id\n    fill_null_with: 0\n  - id: lk-m-2",
+    );
+    std::fs::write(dir.join("bi.yml"), misspelled).unwrap();
+    let out = interop(
+        dir,
+        &[
+            "plan", "--repo", "repo", "--vendor", "looker", "--state", "bi.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bi.yml:13:5: metrics[0]: unknown field `fill_null_with`"),
+        "{stderr}"
+    );
+    let selection = "jobs:\n  - id: job-1\n    name: nightly\n    select: {method: path, value: models, parent: true}\n";
+    std::fs::write(dir.join("jobs.yml"), selection).unwrap();
+    let out = interop(
+        dir,
+        &[
+            "plan",
+            "--repo",
+            "repo",
+            "--vendor",
+            "dagster",
+            "--category",
+            "orchestration",
+            "--state",
+            "jobs.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("jobs.yml:2:5: jobs[0]: unknown field `parent`, expected one of"),
+        "{stderr}"
+    );
 }
 
 #[test]

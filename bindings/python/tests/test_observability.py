@@ -159,6 +159,14 @@ def test_monitor_objects_take_and_give_plain_dicts() -> None:
     assert repr(description).startswith("Description(target={'kind': 'source'")
     with pytest.raises(ix.InputError, match="unknown variant `sometimes_null`"):
         ix.Monitor(id="x", target={"kind": "model", "name": "orders"}, check="sometimes_null")
+    # A misspelled key is named, not dropped: on the monitor, its target and a description.
+    with pytest.raises(ix.InputError, match="unknown field `sevrity`"):
+        ix.Monitor(not_null.to_dict(), sevrity="error")
+    with pytest.raises(ix.InputError, match="unknown field `schema`"):
+        target = {"kind": "model", "name": "orders", "schema": "x"}
+        ix.Monitor(id="x", target=target, check="unique")
+    with pytest.raises(ix.InputError, match="unknown field `txt`"):
+        ix.Description(target={"kind": "model", "name": "orders"}, txt="Orders.")
 
 
 def test_monitors_land_as_tests_and_come_back_equal(repo: Path) -> None:
