@@ -639,6 +639,18 @@ fn vendor_objects(json: &[u8]) -> serde_json::Value {
     value
 }
 
+/// Writes `text` to the state file `state` and checks that `interop plan` of it exits 3
+/// (`vendor`: the vendor's name and any flags after it); gives its stderr.
+fn plan_refuses(dir: &Path, state: &str, text: &str, vendor: &[&str]) -> String {
+    std::fs::write(dir.join(state), text).unwrap();
+    let mut args = vec!["plan", "--repo", "repo", "--vendor"];
+    args.extend_from_slice(vendor);
+    args.extend(["--state", state]);
+    let out = interop(dir, &args);
+    assert_eq!(out.status.code(), Some(3));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_bad_bi_object_is_located_in_the_state_file() {
     let tmp = setup();
@@ -647,15 +659,7 @@ fn a_bad_bi_object_is_located_in_the_state_file() {
         "    agg: count\n    expr: payment_id\n  - id: lk-m-2",
         "    expr: payment_id\n  - id: lk-m-2",
     );
-    std::fs::write(dir.join("bi.yml"), broken).unwrap();
-    let out = interop(
-        dir,
-        &[
-            "plan", "--repo", "repo", "--vendor", "looker", "--state", "bi.yml",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = plan_refuses(dir, "bi.yml", &broken, &["looker"]);
     assert!(
         stderr.contains("bi.yml:13:5: metrics[0]: missing field `agg`"),
         "{stderr}"
@@ -665,15 +669,7 @@ fn a_bad_bi_object_is_located_in_the_state_file() {
         "semantic_model: payments\n    agg: count\n    expr: payment_id\n  - id: lk-m-2",
         "semantic_model: charges\n    agg: count\n    expr: payment_id\n  - id: lk-m-2",
     );
-    std::fs::write(dir.join("bi.yml"), dangling).unwrap();
-    let out = interop(
-        dir,
-        &[
-            "plan", "--repo", "repo", "--vendor", "looker", "--state", "bi.yml",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = plan_refuses(dir, "bi.yml", &dangling, &["looker"]);
     assert!(stderr.contains("bi.yml: lk-m-1:"), "{stderr}");
     assert!(stderr.contains("charges"), "{stderr}");
 
@@ -682,37 +678,18 @@ fn a_bad_bi_object_is_located_in_the_state_file() {
         "    agg: count\n    expr: payment_id\n  - id: lk-m-2",
         "    agg: count\n    expr: payment_id\n    fill_null_with: 0\n  - id: lk-m-2",
     );
-    std::fs::write(dir.join("bi.yml"), misspelled).unwrap();
-    let out = interop(
-        dir,
-        &[
-            "plan", "--repo", "repo", "--vendor", "looker", "--state", "bi.yml",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = plan_refuses(dir, "bi.yml", &misspelled, &["looker"]);
     assert!(
         stderr.contains("bi.yml:13:5: metrics[0]: unknown field `fill_null_with`"),
         "{stderr}"
     );
     let selection = "jobs:\n  - id: job-1\n    name: nightly\n    select: {method: path, value: models, parent: true}\n";
-    std::fs::write(dir.join("jobs.yml"), selection).unwrap();
-    let out = interop(
+    let stderr = plan_refuses(
         dir,
-        &[
-            "plan",
-            "--repo",
-            "repo",
-            "--vendor",
-            "dagster",
-            "--category",
-            "orchestration",
-            "--state",
-            "jobs.yml",
-        ],
+        "jobs.yml",
+        selection,
+        &["dagster", "--category", "orchestration"],
     );
-    assert_eq!(out.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("jobs.yml:2:5: jobs[0]: unknown field `parent`, expected one of"),
         "{stderr}"
