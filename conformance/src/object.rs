@@ -655,6 +655,21 @@ mod tests {
         let e =
             ObjectSpec::from_json(&json!({"id": "x", "category": "crm", "lead": {}})).unwrap_err();
         assert!(e.to_string().contains("generic form"), "{e}");
+        // A key the type does not have (here a YAML flow map split at a comma).
+        let description = json!({
+            "target": {"kind": "model", "name": "orders"},
+            "text": "Orders",
+            "one row each.": null
+        });
+        let e = ObjectSpec::from_json(
+            &json!({"id": "x", "category": "observability", "description": description}),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("description: unknown field `one row each.`"),
+            "{e}"
+        );
     }
 
     #[test]
