@@ -636,13 +636,21 @@ impl SyncSession {
             scope,
         );
         if desired.is_none() {
-            // The vendor holds what was agreed, less what it asked to remove.
+            // The vendor holds what was agreed, less what it asked to remove, and its own side
+            // of every field still in conflict.
             vendor = state
                 .agreed
                 .iter()
                 .filter(|(id, _)| !state.proposed.get(*id).is_some_and(|p| p.removed))
                 .map(|(id, s)| (id.clone(), s.state.clone()))
                 .collect();
+            for (id, open) in &state.open_conflicts {
+                if let Some(s) = vendor.get_mut(id) {
+                    for c in open.iter().filter(|c| !c.path.0.is_empty()) {
+                        put(&mut s.value, &c.path, c.vendor.clone());
+                    }
+                }
+            }
         }
 
         let identities = match_identities(&state, &vendor, repo, &existed_at_proposal);
@@ -718,6 +726,19 @@ impl SyncSession {
                 conflict: c,
             };
             conflicts.extend(result.conflicts.iter().cloned().map(report));
+            if desired.is_some() {
+                let open: Vec<Conflict> = result
+                    .conflicts
+                    .iter()
+                    .filter(|c| !c.path.0.is_empty())
+                    .cloned()
+                    .collect();
+                if open.is_empty() {
+                    state.open_conflicts.remove(id);
+                } else {
+                    state.open_conflicts.insert(id.clone(), open);
+                }
+            }
             auto_resolved.extend(result.auto_resolved.iter().cloned().map(report));
             let merged = result.merged.map(|value| ResourceState {
                 kind,
@@ -893,6 +914,9 @@ impl SyncSession {
                     state.resolutions.remove(id);
                 }
             }
+        }
+        if desired.is_some() {
+            state.open_conflicts.retain(|id, _| ids.contains(id));
         }
         // Resources in scope only the repo has: they arrive in the tool.
         for (uid, s) in repo.iter().filter(|_| with_new) {

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use interop_sync::merge::Conflict;
 use interop_sync::plan::ResourceState;
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +51,11 @@ pub struct SyncState {
     /// owns only on such resources are the vendor's there.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub created: BTreeSet<String>,
+    /// Conflicts the last sync left open, by vendor id. Their vendor side is what the vendor
+    /// still holds, so a pull before they are resolved keeps it rather than taking the
+    /// repo's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub open_conflicts: BTreeMap<String, Vec<Conflict>>,
 }
 
 impl SyncState {
@@ -63,6 +69,7 @@ impl SyncState {
             proposal_commit: None,
             resolutions: BTreeMap::new(),
             created: BTreeSet::new(),
+            open_conflicts: BTreeMap::new(),
         }
     }
 

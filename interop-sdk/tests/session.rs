@@ -211,6 +211,62 @@ fn both_sides_editing_a_description_is_a_conflict_until_resolved() {
     );
 }
 
+/// The description `pull` gives the vendor for `bi-42`, when it gives one.
+fn pulled_description(session: &SyncSession) -> Option<Value> {
+    session.pull().unwrap().into_iter().find_map(|c| match c {
+        VendorChange::Updated {
+            id, state, fields, ..
+        } if id == "bi-42" && fields.iter().any(|f| f == "description") => {
+            Some(state.value["description"].clone())
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn a_pull_while_a_conflict_is_open_keeps_the_vendors_side_until_it_is_resolved() {
+    let repo = repo();
+    let session = bi(repo.path());
+    let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+    merge_pr(repo.path());
+    session
+        .apply(session.plan(&desired).unwrap(), false)
+        .unwrap();
+    edit_file(
+        repo.path(),
+        "models/marts/_metrics.yml",
+        "description: Revenue divided by orders.",
+        "description: Net revenue per order.",
+    );
+    let vendor_edit = [metric("revenue_per_order", "Gross revenue per order.")];
+    let plan = session.plan(&vendor_edit).unwrap();
+    assert_eq!(plan.conflicts.len(), 1, "{:?}", plan.conflicts);
+    session.apply(plan, false).unwrap();
+
+    // Taking the pull would otherwise overwrite the tool's side with the repo's.
+    assert_eq!(pulled_description(&session), None);
+    // Resolved for the repo: now the pull brings the repo's text, and then all is agreed.
+    session
+        .resolve("bi-42", "description", Choice::Repo)
+        .unwrap();
+    assert_eq!(
+        pulled_description(&session),
+        Some(json!("Net revenue per order."))
+    );
+    let settled = [metric("revenue_per_order", "Net revenue per order.")];
+    let plan = session.plan(&settled).unwrap();
+    assert!(
+        plan.conflicts.is_empty() && plan.is_noop(),
+        "{:?}",
+        plan.changes
+    );
+    session.apply(plan, false).unwrap();
+    assert_eq!(pulled_description(&session), None);
+}
+
 #[test]
 fn a_customer_rename_keeps_the_vendor_id_and_a_vendor_rename_renames_in_place() {
     let repo = repo();
