@@ -123,31 +123,37 @@ impl<'de> Deserialize<'de> for Selection {
             spec: String,
         }
         let map = Map::<String, Value>::deserialize(deserializer)?;
-        let has = |key: &str| map.contains_key(key);
-        let value = Value::Object(map.clone());
-        let form = if has("method") {
-            serde_json::from_value::<MethodForm>(value).map(|f| Selection::Method {
-                method: f.method,
-                value: f.value,
-                parents: f.parents,
-                children: f.children,
-            })
-        } else if has("union") {
-            serde_json::from_value::<UnionForm>(value).map(|f| Selection::Union {
+        let key = ["method", "union", "intersection", "spec"]
+            .into_iter()
+            .find(|k| map.contains_key(*k));
+        let value = Value::Object(map);
+        let form = match key {
+            Some("method") => {
+                serde_json::from_value::<MethodForm>(value).map(|f| Selection::Method {
+                    method: f.method,
+                    value: f.value,
+                    parents: f.parents,
+                    children: f.children,
+                })
+            }
+            Some("union") => serde_json::from_value::<UnionForm>(value).map(|f| Selection::Union {
                 union: f.union,
                 exclude: f.exclude,
-            })
-        } else if has("intersection") {
-            serde_json::from_value::<IntersectionForm>(value).map(|f| Selection::Intersection {
-                intersection: f.intersection,
-                exclude: f.exclude,
-            })
-        } else if has("spec") {
-            serde_json::from_value::<SpecForm>(value).map(|f| Selection::Spec { spec: f.spec })
-        } else {
-            return Err(D::Error::custom(
-                "a selection has `method` and `value`, `union`, `intersection` or `spec`",
-            ));
+            }),
+            Some("intersection") => {
+                serde_json::from_value::<IntersectionForm>(value).map(|f| Selection::Intersection {
+                    intersection: f.intersection,
+                    exclude: f.exclude,
+                })
+            }
+            Some(_) => {
+                serde_json::from_value::<SpecForm>(value).map(|f| Selection::Spec { spec: f.spec })
+            }
+            None => {
+                return Err(D::Error::custom(
+                    "a selection has `method` and `value`, `union`, `intersection` or `spec`",
+                ));
+            }
         };
         form.map_err(D::Error::custom)
     }

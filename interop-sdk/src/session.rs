@@ -1095,7 +1095,8 @@ impl SyncSession {
     }
 
     /// What changed in the repo since the base, as changes for the vendor, and every resource
-    /// in scope the vendor does not have yet (nothing is written).
+    /// in scope the vendor does not have yet (nothing is written). A field the last sync left
+    /// in conflict keeps the vendor's side until the conflict is resolved.
     pub fn pull(&self) -> Result<Vec<VendorChange>, SessionError> {
         Ok(self.plan_with(None, true)?.vendor_changes)
     }
