@@ -154,8 +154,9 @@ fn customer_edits_arrive_and_pulling_them_then_syncing_is_a_no_op() {
     assert!(plan.is_noop() && mine(&plan.vendor_changes).is_empty() && plan.conflicts.is_empty());
 }
 
-#[test]
-fn both_sides_editing_a_description_is_a_conflict_until_resolved() {
+/// A metric synced and merged, then its description edited by the customer ("Net …") and by
+/// the vendor ("Gross …", not yet synced): the repo, the session and the vendor's objects.
+fn description_edited_on_both_sides() -> (tempfile::TempDir, SyncSession, [Desired; 1]) {
     let repo = repo();
     let session = bi(repo.path());
     let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
@@ -166,7 +167,6 @@ fn both_sides_editing_a_description_is_a_conflict_until_resolved() {
     session
         .apply(session.plan(&desired).unwrap(), false)
         .unwrap();
-
     edit_file(
         repo.path(),
         "models/marts/_metrics.yml",
@@ -174,6 +174,12 @@ fn both_sides_editing_a_description_is_a_conflict_until_resolved() {
         "description: Net revenue per order.",
     );
     let vendor_edit = [metric("revenue_per_order", "Gross revenue per order.")];
+    (repo, session, vendor_edit)
+}
+
+#[test]
+fn both_sides_editing_a_description_is_a_conflict_until_resolved() {
+    let (_repo, session, vendor_edit) = description_edited_on_both_sides();
     let plan = session.plan(&vendor_edit).unwrap();
     assert_eq!(plan.conflicts.len(), 1, "{:?}", plan.conflicts);
     let conflict = &plan.conflicts[0];
@@ -225,23 +231,7 @@ fn pulled_description(session: &SyncSession) -> Option<Value> {
 
 #[test]
 fn a_pull_while_a_conflict_is_open_keeps_the_vendors_side_until_it_is_resolved() {
-    let repo = repo();
-    let session = bi(repo.path());
-    let desired = [metric("revenue_per_order", "Revenue divided by orders.")];
-    session
-        .apply(session.plan(&desired).unwrap(), false)
-        .unwrap();
-    merge_pr(repo.path());
-    session
-        .apply(session.plan(&desired).unwrap(), false)
-        .unwrap();
-    edit_file(
-        repo.path(),
-        "models/marts/_metrics.yml",
-        "description: Revenue divided by orders.",
-        "description: Net revenue per order.",
-    );
-    let vendor_edit = [metric("revenue_per_order", "Gross revenue per order.")];
+    let (_repo, session, vendor_edit) = description_edited_on_both_sides();
     let plan = session.plan(&vendor_edit).unwrap();
     assert_eq!(plan.conflicts.len(), 1, "{:?}", plan.conflicts);
     session.apply(plan, false).unwrap();
