@@ -628,10 +628,26 @@ impl SyncSession {
                 .as_ref()
                 .is_some_and(|ids| ids.contains(uid))
         };
+        // A proposal whose commit main has merged (a plain merge) is taken, whatever the
+        // customer changed after it; a squash merge is told by the content.
+        let proposal_merged = proposal_commit
+            .as_deref()
+            .and_then(|c| git2::Oid::from_str(c).ok())
+            .is_some_and(|p| {
+                p == main
+                    || self
+                        .store
+                        .repository()
+                        .graph_descendant_of(main, p)
+                        .unwrap_or(false)
+            });
         settle_proposals(
             &mut state,
             repo,
-            branch_expected.is_none(),
+            Settling {
+                branch_gone: branch_expected.is_none(),
+                merged: proposal_merged,
+            },
             &existed_at_proposal,
             scope,
         );
@@ -1181,20 +1197,32 @@ fn moved_in_repo(
 /// holds them), merged with the customer's own edits (the repo holds some of the proposed
 /// changes), or declined (the sync branch is gone and the repo holds none of them: the repo's
 /// state then reads as the customer's answer).
+/// What is known of the open proposal's branch.
+struct Settling {
+    /// The sync branch no longer exists.
+    branch_gone: bool,
+    /// Main has merged the proposal's commit.
+    merged: bool,
+}
+
 fn settle_proposals(
     state: &mut SyncState,
     repo: &BTreeMap<String, ResourceState>,
-    branch_gone: bool,
+    settling: Settling,
     existed_at_proposal: &dyn Fn(&str) -> bool,
     scope: &Scope,
 ) {
+    let Settling {
+        branch_gone,
+        merged,
+    } = settling;
     let proposed = std::mem::take(&mut state.proposed);
     for (id, mut p) in proposed {
         if p.removed {
             // Settled when the repo no longer has it (merged) or the branch is gone (declined:
             // the resource stays and, no longer agreed, comes back to the vendor as new).
             let gone = !repo.contains_key(&p.unique_id);
-            if gone || (branch_gone && state.proposal_commit.is_some()) {
+            if gone || merged || (branch_gone && state.proposal_commit.is_some()) {
                 state.agreed.remove(&id);
             } else {
                 state.proposed.insert(id, p);
@@ -1226,15 +1254,16 @@ fn settle_proposals(
                     scope.without_created_only(s.kind, &s.value)
                 }
             });
-        let accepted = match (current.as_ref(), &baseline) {
-            (None, _) => false,
-            (Some(_), None) => true,
-            (Some(now), Some(b)) => {
-                let proposed_fields = changed_fields(b, &p.state.value);
-                let differing = changed_fields(&p.state.value, now);
-                now != b && proposed_fields.iter().any(|f| !differing.contains(f))
-            }
-        };
+        let accepted = merged
+            || match (current.as_ref(), &baseline) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(now), Some(b)) => {
+                    let proposed_fields = changed_fields(b, &p.state.value);
+                    let differing = changed_fields(&p.state.value, now);
+                    now != b && proposed_fields.iter().any(|f| !differing.contains(f))
+                }
+            };
         let declined = !accepted && branch_gone && state.proposal_commit.is_some();
         if accepted || declined {
             p.before = None;
