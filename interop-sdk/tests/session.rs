@@ -526,3 +526,44 @@ fn a_vendor_that_knows_only_some_fields_never_deletes_the_others() {
     let status = session.status().unwrap();
     assert_eq!((status.agreed, status.proposed), (1, 0));
 }
+
+#[test]
+fn a_customer_who_reverts_a_merged_proposal_is_heard() {
+    let repo = repo();
+    let session = bi(repo.path());
+    let first = [metric("revenue_per_order", "Revenue divided by orders.")];
+    session.apply(session.plan(&first).unwrap(), false).unwrap();
+    merge_pr(repo.path());
+    session.apply(session.plan(&first).unwrap(), false).unwrap();
+
+    // The vendor changes the description; the customer merges it, then puts the old text back
+    // (the sync branch is still there, as after a PR merge without branch deletion).
+    let second = [metric(
+        "revenue_per_order",
+        "Revenue per order, returns included.",
+    )];
+    session
+        .apply(session.plan(&second).unwrap(), false)
+        .unwrap();
+    merge_pr(repo.path());
+    edit_file(
+        repo.path(),
+        "models/marts/_metrics.yml",
+        "description: Revenue per order, returns included.",
+        "description: Revenue divided by orders.",
+    );
+    let plan = session.plan(&second).unwrap();
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    assert!(
+        plan.is_noop(),
+        "the customer's revert stays: {:?}",
+        plan.changes
+    );
+    let description = plan.vendor_changes.iter().find_map(|c| match c {
+        VendorChange::Updated { id, state, .. } if id == "bi-42" => {
+            Some(state.value["description"].clone())
+        }
+        _ => None,
+    });
+    assert_eq!(description, Some(json!("Revenue divided by orders.")));
+}
