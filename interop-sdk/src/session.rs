@@ -653,7 +653,7 @@ impl SyncSession {
         );
         if desired.is_none() {
             // The vendor holds what was agreed, less what it asked to remove, and its own side
-            // of every field still in conflict.
+            // of every field still in conflict (whole-resource conflicts are not kept).
             vendor = state
                 .agreed
                 .iter()
@@ -662,7 +662,7 @@ impl SyncSession {
                 .collect();
             for (id, open) in &state.open_conflicts {
                 if let Some(s) = vendor.get_mut(id) {
-                    for c in open.iter().filter(|c| !c.path.0.is_empty()) {
+                    for c in open {
                         put(&mut s.value, &c.path, c.vendor.clone());
                     }
                 }
@@ -1193,10 +1193,6 @@ fn moved_in_repo(
     b.is_some() && c.is_some() && b != c && w.is_some() && w != m
 }
 
-/// Proposals the customer has acted on become agreed: merged (plain or squashed, the repo now
-/// holds them), merged with the customer's own edits (the repo holds some of the proposed
-/// changes), or declined (the sync branch is gone and the repo holds none of them: the repo's
-/// state then reads as the customer's answer).
 /// What is known of the open proposal's branch.
 struct Settling {
     /// The sync branch no longer exists.
@@ -1205,6 +1201,11 @@ struct Settling {
     merged: bool,
 }
 
+/// Proposals the customer has acted on become agreed: merged (main holds the proposal's
+/// commit, whatever changed since; or squashed, the repo now holds them), merged with the
+/// customer's own edits (the repo holds some of the proposed changes), or declined (the sync
+/// branch is gone and the repo holds none of them: the repo's state then reads as the
+/// customer's answer).
 fn settle_proposals(
     state: &mut SyncState,
     repo: &BTreeMap<String, ResourceState>,

@@ -140,7 +140,7 @@ pub enum Granularity {
 
 /// What kind of dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum DimensionType {
     /// Group by its values.
     Categorical,
